@@ -1,0 +1,58 @@
+"""The playground's app factory: the page, the API, the run store and the lab it supervises."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import webbrowser
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from playground import __version__
+from playground.api import api_router
+from playground.pages import pages_router
+from playground.runs import RunManager
+from playground.settings import Settings
+from playground.store import RunRecord, RunStore
+from playground.supervisor import LabSupervisor
+from playground.templating import asset_dir, make_templates
+
+log = logging.getLogger("playground")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    store = RunStore(settings.db_path)
+    lab = LabSupervisor(settings.lab, start_timeout_s=settings.lab_start_timeout_s)
+    runs = RunManager(
+        store, lab, request_timeout_s=settings.request_timeout_s, deadline_s=settings.run_deadline_s
+    )
+    templates = make_templates()
+
+    def render_summary(record: RunRecord) -> str:
+        return templates.get_template("_summary.html").render(record=record)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await store.open()
+        interrupted = await store.mark_interrupted()
+        if interrupted:
+            log.warning("marked %d run(s) left in flight as interrupted", interrupted)
+        await lab.start()
+        if settings.open_browser:
+            asyncio.get_running_loop().call_later(0.5, webbrowser.open, settings.url)
+        try:
+            yield
+        finally:
+            await runs.close()
+            await lab.stop()
+            await store.close()
+
+    app = FastAPI(title="Async Playground", version=__version__, lifespan=lifespan)
+    app.mount("/static", StaticFiles(directory=asset_dir("static")), name="static")
+    app.include_router(api_router(store=store, runs=runs, lab=lab, render_summary=render_summary))
+    app.include_router(pages_router(templates=templates, store=store, runs=runs, lab=lab))
+    return app

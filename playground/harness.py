@@ -1,0 +1,225 @@
+"""The load harness: fires real requests at the lab and records when each was sent, began,
+ended and came back, while a bystander pings the lab every 50 ms.
+
+It uses aiohttp, not httpx: at 50 connections httpx's pool manages a few hundred requests a
+second here against aiohttp's 14,000, and a slow harness would make `async` look slow for
+the wrong reason. A fresh session per run, a connector that never limits below the run's
+concurrency, a timeout on every request and a deadline on the whole run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from time import perf_counter
+from typing import Any, Protocol
+
+import aiohttp
+
+from playground.schemas import MAX_REQUESTS, Arrival, Burst, BystanderRow, RequestRow, Users
+
+BYSTANDER_INTERVAL_S = 0.05
+
+
+class Recorder(Protocol):
+    """Where the harness reports, as it happens; times are seconds from the run's start."""
+
+    def sent(self, i: int, sent_s: float) -> None: ...
+    def done(self, row: RequestRow) -> None: ...
+    def bystander(self, row: BystanderRow) -> None: ...
+
+
+@dataclass(frozen=True)
+class Target:
+    base_url: str
+    path: str
+    params: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Limits:
+    request_timeout_s: float
+    deadline_s: float
+    """The whole run's: requests still out then are recorded as timed out."""
+
+
+def _error_text(error: BaseException, timeout_s: float) -> str:
+    if isinstance(error, TimeoutError):
+        return f"timed out after {timeout_s:g} s"
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+class _Run:
+    def __init__(
+        self, session: aiohttp.ClientSession, target: Target, limits: Limits, recorder: Recorder
+    ) -> None:
+        self.session = session
+        self.url = target.base_url + target.path
+        self.params = {name: str(value) for name, value in target.params.items()}
+        self.limits = limits
+        self.recorder = recorder
+        self.timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
+        self.t0 = perf_counter()
+        self.issued = 0
+        self.outstanding: dict[int, float] = {}
+
+    def next_index(self) -> int:
+        i = self.issued
+        self.issued += 1
+        return i
+
+    async def request(self, i: int) -> None:
+        sent = perf_counter()
+        self.outstanding[i] = sent - self.t0
+        self.recorder.sent(i, sent - self.t0)
+        row = RequestRow(
+            i=i,
+            sent_s=sent - self.t0,
+            began_s=None,
+            ended_s=None,
+            received_s=None,
+            status_code=None,
+            error=None,
+            thread=None,
+            pid=None,
+            spans=[],
+        )
+        try:
+            async with self.session.get(self.url, params=self.params, timeout=self.timeout) as resp:
+                row["status_code"] = resp.status
+                body: dict[str, Any] = await resp.json() if resp.status == 200 else {}
+                if resp.status != 200:
+                    row["error"] = f"HTTP {resp.status}: {(await resp.text())[:200]}"
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            row["error"] = _error_text(error, self.limits.request_timeout_s)
+            body = {}
+        row["received_s"] = perf_counter() - self.t0
+        lab = body.get("lab")
+        if lab:
+            row["began_s"] = lab["began"] - self.t0
+            row["ended_s"] = lab["ended"] - self.t0
+            row["thread"] = lab["thread"]
+            row["pid"] = lab["pid"]
+            row["spans"] = [
+                {**span, "began": span["began"] - self.t0, "ended": span["ended"] - self.t0}
+                for span in lab["spans"]
+            ]
+        del self.outstanding[i]
+        self.recorder.done(row)
+
+    def record_unfinished(self, reason: str) -> None:
+        for i, sent_s in sorted(self.outstanding.items()):
+            self.recorder.done(
+                RequestRow(
+                    i=i,
+                    sent_s=sent_s,
+                    began_s=None,
+                    ended_s=None,
+                    received_s=None,
+                    status_code=None,
+                    error=reason,
+                    thread=None,
+                    pid=None,
+                    spans=[],
+                )
+            )
+        self.outstanding.clear()
+
+    def elapsed(self) -> float:
+        return perf_counter() - self.t0
+
+
+async def _burst(run: _Run, arrival: Burst) -> None:
+    gate = asyncio.Semaphore(arrival.in_flight)
+
+    async def one() -> None:
+        async with gate:
+            await run.request(run.next_index())
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(arrival.requests):
+            group.create_task(one())
+
+
+async def _users(run: _Run, arrival: Users) -> None:
+    async def user() -> None:
+        while run.elapsed() < arrival.duration_s and run.issued < MAX_REQUESTS:
+            await run.request(run.next_index())
+            think = random.uniform(arrival.think_min_s, arrival.think_max_s)
+            if run.elapsed() + think >= arrival.duration_s:
+                return
+            await asyncio.sleep(think)
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(arrival.users):
+            group.create_task(user())
+
+
+async def _rate(run: _Run, arrival: Any) -> None:
+    async with asyncio.TaskGroup() as group:
+        for n in range(arrival.total):
+            await asyncio.sleep(max(0.0, n / arrival.rate_rps - run.elapsed()))
+            group.create_task(run.request(run.next_index()))
+
+
+_DRIVERS: dict[str, Callable[[_Run, Any], Awaitable[None]]] = {
+    "burst": _burst,
+    "users": _users,
+    "rate": _rate,
+}
+
+
+async def _bystander(base_url: str, t0: float, limits: Limits, recorder: Recorder) -> None:
+    """Ping the lab every 50 ms from a connection of its own, one ping at a time."""
+    timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
+    async with aiohttp.ClientSession(base_url, timeout=timeout) as session:
+        while True:
+            sent = perf_counter()
+            row = BystanderRow(at_s=sent - t0, latency_ms=None, error=None)
+            try:
+                async with session.get("/ping") as resp:
+                    await resp.read()
+                row["latency_ms"] = (perf_counter() - sent) * 1000
+            except (aiohttp.ClientError, TimeoutError) as error:
+                row["error"] = _error_text(error, limits.request_timeout_s)
+            recorder.bystander(row)
+            await asyncio.sleep(max(0.0, sent + BYSTANDER_INTERVAL_S - perf_counter()))
+
+
+def connector_limit(arrival: Arrival) -> int:
+    """Connections the run may open: never fewer than the requests it may have in flight."""
+    if isinstance(arrival, Burst):
+        return arrival.in_flight
+    if isinstance(arrival, Users):
+        return arrival.users
+    return 0  # open loop: as many as the schedule needs
+
+
+async def fire(target: Target, arrival: Arrival, limits: Limits, recorder: Recorder) -> bool:
+    """Run the load to its end or the deadline. Returns False if the deadline cut it short.
+
+    Cancelling the task cancels every request; those still out are recorded as cancelled.
+    """
+    connector = aiohttp.TCPConnector(limit=connector_limit(arrival), limit_per_host=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        run = _Run(session, target, limits, recorder)
+        bystander = asyncio.create_task(
+            _bystander(target.base_url, run.t0, limits, recorder), name="bystander"
+        )
+        try:
+            async with asyncio.timeout(limits.deadline_s):
+                await _DRIVERS[arrival.model](run, arrival)
+            return True
+        except TimeoutError:
+            run.record_unfinished(f"timed out: the run's {limits.deadline_s:g} s deadline passed")
+            return False
+        except asyncio.CancelledError:
+            run.record_unfinished("cancelled")
+            raise
+        finally:
+            bystander.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await bystander

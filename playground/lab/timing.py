@@ -1,0 +1,89 @@
+"""Timing stamps for lab endpoints that leave `def` a `def` and `async def` an `async def`.
+
+FastAPI decides how to call an endpoint from what it is: an `async def` runs on the event
+loop, a `def` in the threadpool. `timed` wraps each kind in its own kind, so the lesson is
+untouched, and adds when the handler body began and ended, in which thread and process, and
+the spans its code marked with `span` (offloaded work, the parts of a fan-out).
+
+`time.perf_counter()` is CLOCK_MONOTONIC on Linux, one clock for every process on the
+machine, so the harness can place the lab's stamps on its own timeline.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from time import perf_counter
+from typing import Any, TypedDict
+
+
+class SpanReport(TypedDict):
+    name: str
+    began: float
+    ended: float
+    thread: str
+
+
+class TimingReport(TypedDict):
+    began: float
+    ended: float
+    thread: str
+    pid: int
+    spans: list[SpanReport]
+
+
+_spans: ContextVar[list[SpanReport] | None] = ContextVar("spans", default=None)
+
+
+def thread_label() -> str:
+    thread = threading.current_thread()
+    return f"{thread.name} #{thread.native_id}"
+
+
+@contextmanager
+def span(name: str) -> Iterator[None]:
+    """Report when the enclosed work began and ended, and which thread ran it."""
+    spans = _spans.get()
+    began = perf_counter()
+    try:
+        yield
+    finally:
+        if spans is not None:
+            spans.append(
+                SpanReport(name=name, began=began, ended=perf_counter(), thread=thread_label())
+            )
+
+
+def _report(result: Any, began: float, spans: list[SpanReport]) -> dict[str, Any]:
+    timing = TimingReport(
+        began=began, ended=perf_counter(), thread=thread_label(), pid=os.getpid(), spans=spans
+    )
+    return {"result": result, "lab": timing}
+
+
+def timed(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap an endpoint in its own kind, adding a `lab` timing report to its JSON."""
+    if inspect.iscoroutinefunction(endpoint):
+
+        @functools.wraps(endpoint)
+        async def timed_async(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            spans: list[SpanReport] = []
+            _spans.set(spans)
+            began = perf_counter()
+            return _report(await endpoint(*args, **kwargs), began, spans)
+
+        return timed_async
+
+    @functools.wraps(endpoint)
+    def timed_sync(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        spans: list[SpanReport] = []
+        _spans.set(spans)
+        began = perf_counter()
+        return _report(endpoint(*args, **kwargs), began, spans)
+
+    return timed_sync

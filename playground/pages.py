@@ -1,0 +1,157 @@
+"""The HTML pages and the partials htmx swaps into them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from playground.predict import predict
+from playground.runs import RunInProgress, RunManager
+from playground.scenarios import SCENARIOS, Scenario
+from playground.schemas import RunRequest
+from playground.store import RunRecord, RunStore
+from playground.supervisor import LabSupervisor, LabUnavailable
+
+DEFAULT_SCENARIO = "sleep"
+ARRIVAL_FIELDS = {
+    "burst": ("requests", "concurrency"),
+    "users": ("users", "think_min_s", "think_max_s", "duration_s"),
+    "rate": ("rate_rps", "duration_s"),
+}
+PARAM_PREFIX = "param."
+
+
+def request_from_form(form: dict[str, str]) -> RunRequest:
+    """Build the API's request from the page's flat form; empty fields take their defaults."""
+    scenario = SCENARIOS.get(form.get("scenario", ""))
+    model = form.get("model", "burst")
+    arrival: dict[str, Any] = {"model": model}
+    for name in ARRIVAL_FIELDS.get(model, ()):
+        if form.get(name, "").strip():
+            arrival[name] = form[name].strip()
+    params = {
+        key.removeprefix(PARAM_PREFIX): value.strip()
+        for key, value in form.items()
+        if key.startswith(PARAM_PREFIX) and value.strip()
+    }
+    return RunRequest.model_validate(
+        {
+            "scenario": form.get("scenario", ""),
+            "variant": form.get("variant") or (scenario.variants[0].id if scenario else ""),
+            "arrival": arrival,
+            "params": params,
+        }
+    )
+
+
+def error_messages(error: ValidationError) -> list[str]:
+    messages = []
+    for item in error.errors():
+        where = ".".join(
+            str(part) for part in item["loc"] if part not in ("burst", "users", "rate")
+        )
+        text = item["msg"].removeprefix("Value error, ")
+        messages.append(f"{where}: {text}" if where else text)
+    return messages
+
+
+def form_values(request: RunRequest | None, scenario: Scenario) -> dict[str, Any]:
+    """What the form shows: a stored run's settings, or the scenario's defaults."""
+    values: dict[str, Any] = {"model": "burst", "requests": 100, "concurrency": ""}
+    values.update({f"{PARAM_PREFIX}{p.name}": p.default for p in scenario.params})
+    values["variant"] = scenario.variants[0].id
+    if request is not None:
+        values["variant"] = request.variant
+        values.update(request.arrival.model_dump(exclude_none=True))
+        values.update({f"{PARAM_PREFIX}{k}": v for k, v in request.params.items()})
+    return values
+
+
+def pages_router(
+    *, templates: Jinja2Templates, store: RunStore, runs: RunManager, lab: LabSupervisor
+) -> APIRouter:
+    router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+    def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+        return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+    def variant_context(form: dict[str, str]) -> dict[str, Any]:
+        scenario = SCENARIOS.get(form.get("scenario", ""), SCENARIOS[DEFAULT_SCENARIO])
+        variant = scenario.variants_by_id.get(form.get("variant", ""), scenario.variants[0])
+        context: dict[str, Any] = {"scenario": scenario, "variant": variant, "lab": lab.info}
+        try:
+            run_request = request_from_form(form)
+        except ValidationError as error:
+            context["errors"] = error_messages(error)
+        else:
+            if lab.info is not None:
+                context["prediction"] = predict(run_request, lab.info)
+        return context
+
+    def page_context(record: RunRecord | None, scenario_id: str) -> dict[str, Any]:
+        run_request = RunRequest.model_validate(record.request) if record else None
+        scenario = SCENARIOS.get(scenario_id, SCENARIOS[DEFAULT_SCENARIO])
+        values = form_values(run_request, scenario)
+        flat = {key: str(value) for key, value in values.items()}
+        return {
+            "scenarios": SCENARIOS,
+            "values": values,
+            "record": record,
+            **variant_context({**flat, "scenario": scenario.id}),
+        }
+
+    @router.get("/")
+    async def index(request: Request, scenario: str = DEFAULT_SCENARIO) -> Response:
+        history = await store.list_runs()
+        return render(request, "index.html", history=history, **page_context(None, scenario))
+
+    @router.get("/runs/{run_id}")
+    async def run_page(request: Request, run_id: int) -> Response:
+        record = await store.get_run(run_id)
+        if record is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"there is no run {run_id}")
+        history = await store.list_runs()
+        context = page_context(record, record.scenario)
+        return render(request, "index.html", history=history, **context)
+
+    @router.get("/partials/form")
+    async def form_partial(request: Request, scenario: str = DEFAULT_SCENARIO) -> Response:
+        return render(request, "_form.html", **page_context(None, scenario))
+
+    @router.get("/partials/variant")
+    async def variant_partial(request: Request) -> Response:
+        form = {key: str(value) for key, value in request.query_params.items()}
+        return render(request, "_variant.html", **variant_context(form))
+
+    @router.get("/partials/history")
+    async def history_partial(request: Request) -> Response:
+        return render(request, "_history.html", history=await store.list_runs())
+
+    @router.post("/runs")
+    async def start_run(request: Request) -> Response:
+        form = {key: str(value) for key, value in (await request.form()).items()}
+        try:
+            run_request = request_from_form(form)
+            live = await runs.start(run_request)
+        except ValidationError as error:
+            return render(request, "_errors.html", 422, errors=error_messages(error))
+        except RunInProgress as error:
+            return render(request, "_errors.html", 409, errors=[str(error)])
+        except LabUnavailable as error:
+            return render(request, "_errors.html", 503, errors=[str(error)])
+        record = await store.get_run(live.id)
+        response = render(request, "_run.html", record=record)
+        response.headers["HX-Push-Url"] = f"/runs/{live.id}"
+        response.headers["HX-Trigger"] = "runs-changed"
+        return response
+
+    @router.post("/runs/{run_id}/cancel")
+    async def cancel_run(run_id: int) -> Response:
+        await runs.cancel(run_id)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    return router

@@ -1,0 +1,88 @@
+"""What a scenario is: parameters, and variants that are real lab endpoints with a model each."""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+
+from playground.lab.info import LabInfo
+
+Params = Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Param:
+    """An integer knob of a scenario, with the limits a run is validated against."""
+
+    name: str
+    label: str
+    unit: str
+    default: int
+    min: int
+    max: int
+    help: str = ""
+
+    def describe_range(self) -> str:
+        return f"{self.min:,}..{self.max:,} {self.unit}".rstrip()
+
+
+@dataclass(frozen=True)
+class QueueModel:
+    """The small model a prediction comes from: `servers` slots, each busy `service_s` a request.
+
+    `servers` is None when nothing inside the lab limits how many requests run at once.
+    """
+
+    servers: int | None
+    service_s: float
+    servers_label: str = ""
+    """What the slots are, in words: "40 threads", "1 event loop", "2 processes"."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: str
+    label: str
+    endpoint: Callable[..., Any]
+    """The real endpoint, exactly as the lab serves it and the page shows it."""
+    explanation: str
+    model: Callable[[Params, LabInfo], QueueModel]
+    model_text: str
+    """The model in one line, for the page: "ceil(N / min(C, threadpool)) × delay"."""
+    helpers: tuple[Callable[..., Any], ...] = ()
+    """Functions of the scenario the endpoint calls, shown under it."""
+
+    @property
+    def is_async(self) -> bool:
+        return inspect.iscoroutinefunction(self.endpoint)
+
+    def source(self) -> str:
+        parts = [self.endpoint, *self.helpers]
+        return "\n\n".join(textwrap.dedent(inspect.getsource(part)).strip() for part in parts)
+
+
+LabLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    name: str
+    summary: str
+    params: tuple[Param, ...]
+    variants: tuple[Variant, ...]
+    lab_lifespan: LabLifespan | None = None
+    """Resources the scenario owns in the lab (a database, a client), opened with the lab."""
+    variants_by_id: dict[str, Variant] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "variants_by_id", {v.id: v for v in self.variants})
+
+    def default_params(self) -> dict[str, int]:
+        return {param.name: param.default for param in self.params}

@@ -1,0 +1,229 @@
+"""The run store: every run, its settings, per-request timings and bystander samples, in SQLite.
+
+One door to the database: a `RunStore` opened in the app's lifespan, methods that return
+dataclasses and rows, never cursors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import aiosqlite
+
+from playground.schemas import BystanderRow, RequestRow, Summary
+
+Status = Literal["running", "done", "failed", "cancelled", "interrupted"]
+FINISHED: frozenset[Status] = frozenset({"done", "failed", "cancelled", "interrupted"})
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    variant TEXT NOT NULL,
+    request TEXT NOT NULL,
+    lab TEXT NOT NULL,
+    prediction TEXT,
+    status TEXT NOT NULL,
+    error TEXT,
+    summary TEXT
+);
+CREATE TABLE IF NOT EXISTS requests (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    i INTEGER NOT NULL,
+    sent_s REAL NOT NULL,
+    began_s REAL,
+    ended_s REAL,
+    received_s REAL,
+    status_code INTEGER,
+    error TEXT,
+    thread TEXT,
+    pid INTEGER,
+    spans TEXT NOT NULL,
+    PRIMARY KEY (run_id, i)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bystander (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    at_s REAL NOT NULL,
+    latency_ms REAL,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS bystander_by_run ON bystander (run_id, at_s);
+"""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    created_at: str
+    scenario: str
+    variant: str
+    request: dict[str, Any]
+    lab: dict[str, Any]
+    """The lab's settings and what it reported of itself when the run started."""
+    prediction: dict[str, Any] | None
+    status: Status
+    error: str | None
+    summary: Summary | None
+
+
+def _record(row: aiosqlite.Row) -> RunRecord:
+    return RunRecord(
+        id=row["id"],
+        created_at=row["created_at"],
+        scenario=row["scenario"],
+        variant=row["variant"],
+        request=json.loads(row["request"]),
+        lab=json.loads(row["lab"]),
+        prediction=json.loads(row["prediction"]) if row["prediction"] else None,
+        status=cast(Status, row["status"]),
+        error=row["error"],
+        summary=json.loads(row["summary"]) if row["summary"] else None,
+    )
+
+
+class RunStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: aiosqlite.Connection | None = None
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path)
+        self._db.row_factory = aiosqlite.Row
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA foreign_keys=ON")
+        await self._db.executescript(SCHEMA)
+        await self._db.commit()
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("the run store is not open")
+        return self._db
+
+    async def mark_interrupted(self) -> int:
+        """Runs left `running` by a playground that stopped: they will never finish."""
+        cursor = await self.db.execute(
+            "UPDATE runs SET status = 'interrupted', "
+            "error = 'the playground stopped while this run was in flight' "
+            "WHERE status = 'running'"
+        )
+        await self.db.commit()
+        return cursor.rowcount
+
+    async def create_run(
+        self,
+        *,
+        scenario: str,
+        variant: str,
+        request: dict[str, Any],
+        lab: dict[str, Any],
+        prediction: dict[str, Any] | None,
+    ) -> int:
+        cursor = await self.db.execute(
+            "INSERT INTO runs (created_at, scenario, variant, request, lab, prediction, status) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'running')",
+            (
+                datetime.now(UTC).isoformat(timespec="seconds"),
+                scenario,
+                variant,
+                json.dumps(request),
+                json.dumps(lab),
+                json.dumps(prediction) if prediction is not None else None,
+            ),
+        )
+        await self.db.commit()
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def finish_run(
+        self,
+        run_id: int,
+        *,
+        status: Status,
+        error: str | None,
+        summary: Summary | None,
+        rows: Sequence[RequestRow],
+        bystander: Sequence[BystanderRow],
+    ) -> None:
+        await self.db.executemany(
+            "INSERT INTO requests (run_id, i, sent_s, began_s, ended_s, received_s, "
+            "status_code, error, thread, pid, spans) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    run_id,
+                    row["i"],
+                    row["sent_s"],
+                    row["began_s"],
+                    row["ended_s"],
+                    row["received_s"],
+                    row["status_code"],
+                    row["error"],
+                    row["thread"],
+                    row["pid"],
+                    json.dumps(row["spans"]),
+                )
+                for row in rows
+            ],
+        )
+        await self.db.executemany(
+            "INSERT INTO bystander (run_id, at_s, latency_ms, error) VALUES (?, ?, ?, ?)",
+            [(run_id, row["at_s"], row["latency_ms"], row["error"]) for row in bystander],
+        )
+        await self.db.execute(
+            "UPDATE runs SET status = ?, error = ?, summary = ? WHERE id = ?",
+            (status, error, json.dumps(summary) if summary is not None else None, run_id),
+        )
+        await self.db.commit()
+
+    async def get_run(self, run_id: int) -> RunRecord | None:
+        async with self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)) as cursor:
+            row = await cursor.fetchone()
+        return _record(row) if row else None
+
+    async def list_runs(self, limit: int = 50) -> list[RunRecord]:
+        async with self.db.execute(
+            "SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)
+        ) as cursor:
+            return [_record(row) for row in await cursor.fetchall()]
+
+    async def timeline(self, run_id: int) -> list[RequestRow]:
+        async with self.db.execute(
+            "SELECT * FROM requests WHERE run_id = ? ORDER BY i", (run_id,)
+        ) as cursor:
+            return [
+                RequestRow(
+                    i=row["i"],
+                    sent_s=row["sent_s"],
+                    began_s=row["began_s"],
+                    ended_s=row["ended_s"],
+                    received_s=row["received_s"],
+                    status_code=row["status_code"],
+                    error=row["error"],
+                    thread=row["thread"],
+                    pid=row["pid"],
+                    spans=json.loads(row["spans"]),
+                )
+                for row in await cursor.fetchall()
+            ]
+
+    async def bystander(self, run_id: int) -> list[BystanderRow]:
+        async with self.db.execute(
+            "SELECT at_s, latency_ms, error FROM bystander WHERE run_id = ? ORDER BY at_s",
+            (run_id,),
+        ) as cursor:
+            return [
+                BystanderRow(at_s=row["at_s"], latency_ms=row["latency_ms"], error=row["error"])
+                for row in await cursor.fetchall()
+            ]

@@ -1,0 +1,151 @@
+"""Real parts for every test: a playground process on a free loopback port, its own lab
+process, and a SQLite file in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+RUN_TIMEOUT_S = 180.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Playground:
+    url: str
+    db_path: Path
+    process: subprocess.Popen[bytes]
+    client: httpx.Client
+
+    def start_run(self, body: dict[str, Any]) -> int:
+        response = self.client.post("/api/runs", json=body)
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
+    def wait(self, run_id: int, timeout_s: float = RUN_TIMEOUT_S) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            run = self.client.get(f"/api/runs/{run_id}").json()
+            if run["status"] != "running":
+                return dict(run)
+            time.sleep(0.2)
+        raise AssertionError(f"run {run_id} still running after {timeout_s} s")
+
+    def run(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Start a run, wait for its end, and return it as the API shows it."""
+        return self.wait(self.start_run(body))
+
+    def lab(self) -> dict[str, Any]:
+        return dict(self.client.get("/api/lab").json())
+
+    def stop(self) -> None:
+        self.client.close()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_playground(db_path: Path, *extra: str) -> Playground:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "playground", "--port", str(port), "--db", str(db_path),
+         "--no-browser", *extra],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    client = httpx.Client(base_url=url, timeout=30)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the playground exited with code {process.returncode}")
+        try:
+            if client.get("/api/lab").json()["info"] is not None:
+                return Playground(url, db_path, process, client)
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the playground did not start within 60 s")
+
+
+@pytest.fixture(scope="session")
+def playground(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Playground]:
+    """One playground for the session; runs are one at a time, so tests take turns."""
+    server = start_playground(tmp_path_factory.mktemp("playground") / "runs.sqlite3")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_playground(tmp_path: Path) -> Iterator[Callable[..., Playground]]:
+    """Start playgrounds of a test's own, on a database file the test can reuse."""
+    started: list[Playground] = []
+
+    def start(*extra: str, db_path: Path | None = None) -> Playground:
+        server = start_playground(db_path or tmp_path / "runs.sqlite3", *extra)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def burst(
+    variant: str,
+    requests: int,
+    delay_ms: int = 200,
+    concurrency: int | None = None,
+    scenario: str = "sleep",
+) -> dict[str, Any]:
+    """The API's body for a burst of the waiting scenario."""
+    arrival: dict[str, Any] = {"model": "burst", "requests": requests}
+    if concurrency is not None:
+        arrival["concurrency"] = concurrency
+    return {"scenario": scenario, "variant": variant, "arrival": arrival,
+            "params": {"delay_ms": delay_ms}}  # fmt: skip
+
+
+def max_overlap(intervals: list[tuple[float, float]]) -> int:
+    """Most intervals open at one instant, computed here independently of the playground."""
+    events = sorted([(b, 1) for b, _ in intervals] + [(e, -1) for _, e in intervals])
+    most = now = 0
+    for _, step in events:
+        now += step
+        most = max(most, now)
+    return most
+
+
+def handler_intervals(run: dict[str, Any]) -> list[tuple[float, float]]:
+    return [
+        (row["began_s"], row["ended_s"]) for row in run["timeline"] if row["began_s"] is not None
+    ]
+
+
+def span_intervals(run: dict[str, Any], name: str) -> list[tuple[float, float]]:
+    return [
+        (span["began"], span["ended"])
+        for row in run["timeline"]
+        for span in row["spans"]
+        if span["name"] == name
+    ]
