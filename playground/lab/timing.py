@@ -48,15 +48,20 @@ def thread_label() -> str:
 @contextmanager
 def span(name: str) -> Iterator[None]:
     """Report when the enclosed work began and ended, and which thread ran it."""
-    spans = _spans.get()
     began = perf_counter()
     try:
         yield
     finally:
-        if spans is not None:
-            spans.append(
-                SpanReport(name=name, began=began, ended=perf_counter(), thread=thread_label())
-            )
+        add_span(name, began, perf_counter(), thread_label())
+
+
+def add_span(name: str, began: float, ended: float, thread: str) -> None:
+    """Report work timed elsewhere: in another process, or a thread that did not inherit the
+    request's context (`loop.run_in_executor` does not copy it; `asyncio.to_thread` and
+    `run_in_threadpool` do). Call it from the endpoint, with the stamps the work returned."""
+    spans = _spans.get()
+    if spans is not None:
+        spans.append(SpanReport(name=name, began=began, ended=ended, thread=thread))
 
 
 def _report(result: Any, began: float, spans: list[SpanReport]) -> dict[str, Any]:
