@@ -73,8 +73,8 @@ class LabSupervisor:
             await self._stop()
             if settings is not None:
                 self.settings = settings
-            await self._start()
             self.restarts += 1
+            await self._start()
 
     async def _start(self) -> None:
         port = free_port()
@@ -127,6 +127,7 @@ class LabSupervisor:
     async def _stop(self) -> None:
         process, watcher = self._process, self._watcher
         self._process = self._watcher = None
+        self.info = None
         if watcher is not None:
             watcher.cancel()
         if process is None or process.returncode is not None:

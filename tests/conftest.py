@@ -3,6 +3,7 @@ process, and a SQLite file in a temporary folder."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -149,3 +150,36 @@ def span_intervals(run: dict[str, Any], name: str) -> list[tuple[float, float]]:
         for span in row["spans"]
         if span["name"] == name
     ]
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    id: str
+    data: dict[str, Any]
+
+
+def read_events(
+    playground: Playground, run_id: int, timeout_s: float = RUN_TIMEOUT_S
+) -> list[Event]:
+    """Follow a run's event stream to its final `summary` event, as a browser would."""
+    events: list[Event] = []
+    fields: dict[str, str] = {}
+    with httpx.stream(
+        "GET", f"{playground.url}/api/runs/{run_id}/events", timeout=timeout_s
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith(":"):
+                continue
+            if line:
+                key, _, value = line.partition(":")
+                fields[key] = value.removeprefix(" ")
+                continue
+            if "event" in fields:
+                events.append(Event(fields["event"], fields["id"], json.loads(fields["data"])))
+                if fields["event"] == "summary":
+                    break
+            fields = {}
+    return events
