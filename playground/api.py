@@ -17,8 +17,10 @@ from playground.schemas import (
     MAX_THINK_S,
     MAX_USERS,
     Created,
+    LabSettingsIn,
     RunRequest,
 )
+from playground.settings import LabSettings
 from playground.stats import summarize
 from playground.store import RunRecord, RunStore
 from playground.stream import RenderSummary, run_events
@@ -70,8 +72,11 @@ def run_brief(record: RunRecord) -> dict[str, Any]:
 
 def live_json(live: LiveRun) -> dict[str, Any]:
     rows = sorted(live.rows, key=lambda row: row["i"])
-    return {"summary": summarize(rows, live.pings, live.prediction), "timeline": rows,
-            "bystander": live.pings}  # fmt: skip
+    return {
+        "summary": summarize(rows, live.pings, live.prediction),
+        "timeline": rows,
+        "bystander": live.pings,
+    }
 
 
 def api_router(
@@ -92,8 +97,7 @@ def api_router(
             "arrival": ARRIVAL_LIMITS,
         }
 
-    @router.get("/lab")
-    async def lab_state() -> dict[str, Any]:
+    def lab_json() -> dict[str, Any]:
         return {
             "url": lab.base_url,
             "pid": lab.pid,
@@ -102,6 +106,21 @@ def api_router(
             "restarts": lab.restarts,
             "busy": runs.busy(),
         }
+
+    @router.get("/lab")
+    async def lab_state() -> dict[str, Any]:
+        return lab_json()
+
+    @router.put("/lab/settings")
+    async def change_lab_settings(body: LabSettingsIn) -> dict[str, Any]:
+        """Restart the lab with these settings; refused while a run is going."""
+        try:
+            await runs.reconfigure(LabSettings(**body.model_dump()))
+        except RunInProgress as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+        except LabUnavailable as error:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
+        return lab_json()
 
     @router.post("/runs", status_code=status.HTTP_201_CREATED)
     async def start_run(body: RunRequest) -> Created:

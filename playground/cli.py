@@ -41,4 +41,10 @@ def main(argv: list[str] | None = None) -> None:
     settings = parse_settings(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:  %(name)s: %(message)s")
     print(f"Async Playground: open {settings.url}  (runs are kept in {settings.db_path})")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
+    )

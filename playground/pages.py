@@ -12,7 +12,8 @@ from pydantic import ValidationError
 from playground.predict import predict
 from playground.runs import RunInProgress, RunManager
 from playground.scenarios import SCENARIOS, Scenario
-from playground.schemas import RunRequest
+from playground.schemas import LabSettingsIn, RunRequest
+from playground.settings import LabSettings
 from playground.store import RunRecord, RunStore
 from playground.supervisor import LabSupervisor, LabUnavailable
 
@@ -101,6 +102,7 @@ def pages_router(
             "scenarios": SCENARIOS,
             "values": values,
             "record": record,
+            "lab_supervisor": lab,
             **variant_context({**flat, "scenario": scenario.id}),
         }
 
@@ -147,6 +149,22 @@ def pages_router(
         response = render(request, "_run.html", record=record)
         response.headers["HX-Push-Url"] = f"/runs/{live.id}"
         response.headers["HX-Trigger"] = "runs-changed"
+        return response
+
+    @router.post("/lab")
+    async def change_lab(request: Request) -> Response:
+        form = {key: str(value) for key, value in (await request.form()).items()}
+        try:
+            settings = LabSettingsIn.model_validate(
+                {key: value for key, value in form.items() if value.strip()}
+            )
+            await runs.reconfigure(LabSettings(**settings.model_dump()))
+        except ValidationError as error:
+            return render(request, "_errors.html", 422, errors=error_messages(error))
+        except (RunInProgress, LabUnavailable) as error:
+            return render(request, "_errors.html", 409, errors=[str(error)])
+        response = render(request, "_lab.html", lab=lab, changed=True)
+        response.headers["HX-Trigger"] = "lab-changed"
         return response
 
     @router.post("/runs/{run_id}/cancel")

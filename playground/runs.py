@@ -17,6 +17,7 @@ from typing import Any
 from playground.harness import Limits, Target, fire
 from playground.predict import Prediction, predict
 from playground.schemas import BystanderRow, RequestRow, RunRequest
+from playground.settings import LabSettings
 from playground.stats import summarize
 from playground.store import RunStore, Status
 from playground.supervisor import LabSupervisor, LabUnavailable
@@ -99,6 +100,18 @@ class RunManager:
             live.task = asyncio.create_task(self._execute(live), name=f"run-{run_id}")
             self.active = live
             return live
+
+    async def reconfigure(self, settings: LabSettings) -> None:
+        """Restart the lab with new settings, never under a run."""
+        async with self._lock:
+            if self.active is not None and not self.active.finished.is_set():
+                raise RunInProgress(self.active.id)
+            previous = self.lab.settings
+            try:
+                await self.lab.restart(settings)
+            except LabUnavailable:
+                await self.lab.restart(previous)
+                raise
 
     async def cancel(self, run_id: int) -> bool:
         live = self.live(run_id)

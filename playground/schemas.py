@@ -119,6 +119,14 @@ class RunRequest(_Frozen):
         return {**SCENARIOS[self.scenario].default_params(), **self.params}
 
 
+class LabSettingsIn(_Frozen):
+    """The lab's knobs a user may turn; changing one restarts the lab."""
+
+    threadpool: int = Field(40, ge=1, le=1_000, description="Threads for `def` endpoints.")
+    workers: int = Field(1, ge=1, le=4, description="uvicorn worker processes.")
+    processes: int = Field(2, ge=1, le=32, description="Process pool of the CPU scenario.")
+
+
 class Created(BaseModel):
     id: int
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 _PACKAGE = Path(__file__).parent
 
@@ -23,8 +24,15 @@ def _num(value: float | None, digits: int = 0) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
+def _inline_code(text: str) -> Markup:
+    """`code` in explanations, shown as code; everything else escaped."""
+    parts = str(escape(text)).split("`")
+    return Markup("".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts)))
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=asset_dir("templates"))
     templates.env.filters["ms"] = _ms
     templates.env.filters["num"] = _num
+    templates.env.filters["inline_code"] = _inline_code
     return templates

@@ -10,7 +10,8 @@
     const style = getComputedStyle(document.documentElement);
     const get = (name) => style.getPropertyValue(name).trim();
     return {
-      waiting: get("--c-waiting"), running: get("--c-running"), span: get("--c-span"),
+      waiting: get("--c-waiting"), running: get("--c-running"),
+      spans: [get("--c-span"), get("--c-span-2"), get("--c-span-3")],
       tail: get("--c-tail"), error: get("--c-error"), bystander: get("--c-bystander"),
       predicted: get("--c-predicted"), grid: get("--c-grid"), text: get("--c-text"),
       background: getComputedStyle(document.body).backgroundColor,
@@ -47,6 +48,7 @@
       this.predicted = Number(root.dataset.predicted) || 0;
       this.rows = [];          // by request index: {sent_s, began_s, ended_s, received_s, error, spans}
       this.pings = [];
+      this.spanNames = [];     // names of the parts the lab reported, in the order first seen
       this.lastTime = 0;       // latest time seen on the run's clock, in seconds
       this.serverElapsed = 0;  // the run's clock at the last frame...
       this.frameAt = 0;        // ...and when that frame arrived here
@@ -82,6 +84,12 @@
       }
       for (const row of frame.done) {
         this.rows[row.i] = row;
+        for (const part of row.spans || []) {
+          if (!this.spanNames.includes(part.name)) {
+            this.spanNames.push(part.name);
+            this.showSpanLegend();
+          }
+        }
         if (row.received_s != null) this.lastTime = Math.max(this.lastTime, row.received_s);
       }
       for (const ping of frame.bystander) this.pings.push(ping);
@@ -91,6 +99,19 @@
       }
       this.showProgress();
       this.schedule();
+    }
+
+    showSpanLegend() {
+      const legend = this.root.querySelector("[data-span-legend]");
+      if (!legend) return;
+      legend.replaceChildren(...this.spanNames.map((name, lane) => {
+        const item = document.createElement("li");
+        const swatch = document.createElement("i");
+        swatch.className = "swatch";
+        swatch.style.background = this.colours.spans[lane % this.colours.spans.length];
+        item.append(swatch, ` ${name}`);
+        return item;
+      }));
     }
 
     now() {
@@ -184,10 +205,15 @@
         [c.running, (row, y) => {
           if (!row.error && row.began_s != null) bar(row.began_s, row.ended_s, y, barHeight);
         }],
-        [c.span, (row, y) => {
+        // Reported parts (offloaded work, the pieces of a fan-out): a lane each, inside the bar.
+        ...this.spanNames.map((name, lane) => [c.spans[lane % c.spans.length], (row, y) => {
           if (row.error || !row.spans) return;
-          for (const part of row.spans) bar(part.began, part.ended, y + barHeight * 0.3, barHeight * 0.4);
-        }],
+          const lanes = this.spanNames.length;
+          const laneHeight = (barHeight * 0.7) / lanes;
+          for (const part of row.spans) {
+            if (part.name === name) bar(part.began, part.ended, y + barHeight * 0.15 + lane * laneHeight, laneHeight);
+          }
+        }]),
         [c.tail, (row, y) => {
           if (!row.error && row.ended_s != null && row.received_s != null) {
             bar(row.ended_s, row.received_s, y + barHeight * 0.4, Math.max(barHeight * 0.2, 0.5));
@@ -208,7 +234,8 @@
 
     drawTimeAxis(g, x, tmax, top, bottom, height) {
       const c = this.colours;
-      const step = niceStep(tmax, 8);
+      const plotWidth = x(tmax) - x(0);
+      const step = niceStep(tmax, Math.max(2, Math.floor(plotWidth / 90)));
       g.strokeStyle = c.grid;
       g.fillStyle = c.text;
       g.lineWidth = 1;

@@ -70,10 +70,19 @@ def start_playground(db_path: Path, *extra: str) -> Playground:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "playground", "--port", str(port), "--db", str(db_path),
-         "--no-browser", *extra],
+        [
+            sys.executable,
+            "-m",
+            "playground",
+            "--port",
+            str(port),
+            "--db",
+            str(db_path),
+            "--no-browser",
+            *extra,
+        ],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
+    )
     client = httpx.Client(base_url=url, timeout=30)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -123,8 +132,12 @@ def burst(
     arrival: dict[str, Any] = {"model": "burst", "requests": requests}
     if concurrency is not None:
         arrival["concurrency"] = concurrency
-    return {"scenario": scenario, "variant": variant, "arrival": arrival,
-            "params": {"delay_ms": delay_ms}}  # fmt: skip
+    return {
+        "scenario": scenario,
+        "variant": variant,
+        "arrival": arrival,
+        "params": {"delay_ms": delay_ms},
+    }
 
 
 def max_overlap(intervals: list[tuple[float, float]]) -> int:

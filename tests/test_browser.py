@@ -17,9 +17,14 @@ from tests.conftest import Playground
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +95,7 @@ def test_the_permalink_draws_the_same_run_again(page: Page, playground: Playgrou
             "variant": "sync",
             "arrival": {"model": "burst", "requests": 60},
             "params": {"delay_ms": 100},
-        }  # fmt: skip
+        }
     )
     page.goto(f"{playground.url}/runs/{run['id']}")
     expect(page.locator(".status-line")).to_contain_text("done")

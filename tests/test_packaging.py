@@ -31,11 +31,18 @@ def test_the_wheel_carries_templates_and_static_and_finds_them(tmp_path: Path) -
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
     found = subprocess.run(
-        [sys.executable, "-c", "from playground.templating import asset_dir; "
-         "print(asset_dir('templates')); print(asset_dir('static'))"],
-        env={**os.environ, "PYTHONPATH": str(unpacked)}, cwd=tmp_path,
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "from playground.templating import asset_dir; "
+            "print(asset_dir('templates')); print(asset_dir('static'))",
+        ],
+        env={**os.environ, "PYTHONPATH": str(unpacked)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert found.stdout.split() == [
         str(unpacked / "playground" / "templates"),
         str(unpacked / "playground" / "static"),
