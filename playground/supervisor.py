@@ -80,10 +80,16 @@ class LabSupervisor:
         port = free_port()
         env = {**os.environ, **settings_to_env(self.settings), PARENT_PID_ENV: str(os.getpid())}
         self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "playground.lab", "--host", LAB_HOST, "--port", str(port),
+            sys.executable,
+            "-m",
+            "playground.lab",
+            "--host",
+            LAB_HOST,
+            "--port",
+            str(port),
             env=env,
             start_new_session=True,  # Ctrl-C reaches the playground, which stops the lab
-        )  # fmt: skip
+        )
         self.base_url = f"http://{LAB_HOST}:{port}"
         self._exited = asyncio.get_running_loop().create_future()
         self._watcher = asyncio.create_task(self._watch(self._process, self._exited))

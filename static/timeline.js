@@ -279,7 +279,12 @@
       const plotHeight = height - m.top - m.bottom;
       const tmax = this.span();
       const x = (t) => m.left + (t / tmax) * plotWidth;
-      let worst = 0;
+      // Pings go one at a time, every 50 ms: the one after the last answered ping went out at
+      // a known moment, and while the lab is frozen it is still waiting now.
+      const last = this.pings[this.pings.length - 1];
+      const pendingFrom = last ? last.at_s + Math.max(0.05, (last.latency_ms ?? 0) / 1000) : 0;
+      const pendingMs = this.finished ? 0 : Math.max(0, (this.now() - pendingFrom) * 1000);
+      let worst = pendingMs;
       for (const ping of this.pings) worst = Math.max(worst, ping.latency_ms ?? 0);
       const ymax = Math.max(20, worst * 1.1);
       const y = (ms) => m.top + plotHeight - (ms / ymax) * plotHeight;
@@ -301,6 +306,18 @@
         first = false;
       }
       g.stroke();
+      if (pendingMs > 100) {
+        g.save();
+        g.setLineDash([4, 3]);
+        g.beginPath();
+        g.moveTo(x(pendingFrom), y(0));
+        g.lineTo(x(pendingFrom + pendingMs / 1000), y(pendingMs));
+        g.stroke();
+        g.restore();
+        g.fillStyle = c.bystander;
+        g.textAlign = "left";
+        g.fillText(`ping waiting ${Math.round(pendingMs)} ms…`, x(pendingFrom) + 6, m.top + 12);
+      }
       g.fillStyle = c.error;
       for (const ping of this.pings) {
         if (ping.error) g.fillRect(x(ping.at_s) - 1, m.top, 2, plotHeight);
