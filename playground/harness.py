@@ -22,6 +22,7 @@ import aiohttp
 from playground.schemas import MAX_REQUESTS, Arrival, Burst, BystanderRow, RequestRow, Users
 
 BYSTANDER_INTERVAL_S = 0.05
+BYSTANDER_GRACE_S = 2.0
 
 
 class Recorder(Protocol):
@@ -172,11 +173,13 @@ _DRIVERS: dict[str, Callable[[_Run, Any], Awaitable[None]]] = {
 }
 
 
-async def _bystander(base_url: str, t0: float, limits: Limits, recorder: Recorder) -> None:
-    """Ping the lab every 50 ms from a connection of its own, one ping at a time."""
+async def _bystander(
+    base_url: str, t0: float, limits: Limits, recorder: Recorder, stop: asyncio.Event
+) -> None:
+    """Ping the lab every 50 ms from a connection of its own, one ping at a time, until `stop`."""
     timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
     async with aiohttp.ClientSession(base_url, timeout=timeout) as session:
-        while True:
+        while not stop.is_set():
             sent = perf_counter()
             row = BystanderRow(at_s=sent - t0, latency_ms=None, error=None)
             try:
@@ -185,8 +188,14 @@ async def _bystander(base_url: str, t0: float, limits: Limits, recorder: Recorde
                 row["latency_ms"] = (perf_counter() - sent) * 1000
             except (aiohttp.ClientError, TimeoutError) as error:
                 row["error"] = _error_text(error, limits.request_timeout_s)
+            except asyncio.CancelledError:
+                waited_ms = (perf_counter() - sent) * 1000
+                row["error"] = f"no answer after {waited_ms:,.0f} ms, when the run ended"
+                recorder.bystander(row)
+                raise
             recorder.bystander(row)
-            await asyncio.sleep(max(0.0, sent + BYSTANDER_INTERVAL_S - perf_counter()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), sent + BYSTANDER_INTERVAL_S - perf_counter())
 
 
 def connector_limit(arrival: Arrival) -> int:
@@ -206,12 +215,15 @@ async def fire(target: Target, arrival: Arrival, limits: Limits, recorder: Recor
     connector = aiohttp.TCPConnector(limit=connector_limit(arrival), limit_per_host=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         run = _Run(session, target, limits, recorder)
+        stop_pinging = asyncio.Event()
         bystander = asyncio.create_task(
-            _bystander(target.base_url, run.t0, limits, recorder), name="bystander"
+            _bystander(target.base_url, run.t0, limits, recorder, stop_pinging), name="bystander"
         )
+        completed = False
         try:
             async with asyncio.timeout(limits.deadline_s):
                 await _DRIVERS[arrival.model](run, arrival)
+            completed = True
             return True
         except TimeoutError:
             run.record_unfinished(f"timed out: the run's {limits.deadline_s:g} s deadline passed")
@@ -220,6 +232,12 @@ async def fire(target: Target, arrival: Arrival, limits: Limits, recorder: Recor
             run.record_unfinished("cancelled")
             raise
         finally:
-            bystander.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await bystander
+            stop_pinging.set()
+            if completed:
+                # The ping in flight waited through the load's end: its answer is the lesson.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(bystander, BYSTANDER_GRACE_S)
+            else:
+                bystander.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await bystander
