@@ -49,6 +49,13 @@
       this.rows = [];          // by request index: {sent_s, began_s, ended_s, received_s, error, spans}
       this.pings = [];
       this.spanNames = [];     // names of the parts the lab reported, in the order first seen
+      this.inFlight = new Set();   // indices sent and not yet back
+      this.finishedRows = [];      // indices back (or failed), in the order they came
+      this.layer = document.createElement("canvas");
+      this.layerKey = "";
+      this.painted = 0;            // how many of finishedRows the layer shows
+      this.tmax = 0;
+      this.count = 0;
       this.lastTime = 0;       // latest time seen on the run's clock, in seconds
       this.serverElapsed = 0;  // the run's clock at the last frame...
       this.frameAt = 0;        // ...and when that frame arrived here
@@ -79,11 +86,16 @@
 
     update(frame) {
       for (const [i, sent] of frame.sent) {
-        if (!this.rows[i]) this.rows[i] = { sent_s: sent, received_s: null, error: null, pending: true };
+        if (!this.rows[i]) {
+          this.rows[i] = { sent_s: sent, received_s: null, error: null, pending: true };
+          this.inFlight.add(i);
+        }
         this.lastTime = Math.max(this.lastTime, sent);
       }
       for (const row of frame.done) {
         this.rows[row.i] = row;
+        this.inFlight.delete(row.i);
+        this.finishedRows.push(row.i);
         for (const part of row.spans || []) {
           if (!this.spanNames.includes(part.name)) {
             this.spanNames.push(part.name);
@@ -158,49 +170,94 @@
       });
     }
 
-    span() {
-      return Math.max(this.predicted * 1.05, this.now() * 1.02, 0.05);
+    // The scales grow in steps while the run goes, so the layer of finished rows stays valid
+    // for many frames; at the end they fit the run exactly.
+    updateScales() {
+      const wanted = Math.max(this.predicted * 1.05, this.now() * 1.02, 0.05);
+      const rows = Math.max(this.total, this.rows.length, 1);
+      if (this.finished) {
+        this.tmax = wanted;
+        this.count = rows;
+        return;
+      }
+      if (wanted > this.tmax) this.tmax = Math.max(wanted, this.tmax * 1.5);
+      if (rows > this.count) this.count = Math.max(rows, Math.ceil(this.count * 1.5));
     }
 
     draw() {
       const started = performance.now();
+      this.updateScales();
       this.drawRequests();
       this.drawBystander();
       this.root.dataset.drawMs = (performance.now() - started).toFixed(2);
-      this.root.dataset.drawn = String(this.rows.filter((row) => row).length);
+      this.root.dataset.drawn = String(this.finishedRows.length + this.inFlight.size);
     }
 
+    // Finished rows never change: they are painted once onto an offscreen layer, and a frame
+    // copies the layer and paints only the requests still in flight.
     drawRequests() {
       const { context: g, width, height } = fitCanvas(this.canvas);
       const c = this.colours;
       const plotWidth = width - MARGIN.left - MARGIN.right;
       const plotHeight = height - MARGIN.top - MARGIN.bottom;
-      const tmax = this.span();
+      const tmax = this.tmax;
       const x = (t) => MARGIN.left + (t / tmax) * plotWidth;
-      const count = Math.max(this.total, this.rows.length, 1);
-      const rowHeight = plotHeight / count;
-      const gap = rowHeight > 4 ? 1 : 0;
-      const barHeight = Math.max(rowHeight - gap, 0.6);
+      const rowHeight = plotHeight / this.count;
+      const barHeight = Math.max(rowHeight - (rowHeight > 4 ? 1 : 0), 0.6);
       const now = this.now();
-      g.clearRect(0, 0, width, height);
 
+      const key = [this.canvas.width, this.canvas.height, tmax, this.count, this.spanNames.length, c.running].join();
+      if (key !== this.layerKey) {
+        this.layerKey = key;
+        this.layer.width = this.canvas.width;
+        this.layer.height = this.canvas.height;
+        this.painted = 0;
+      }
+      if (this.painted < this.finishedRows.length) {
+        const layer = this.layer.getContext("2d");
+        layer.setTransform(this.canvas.width / width, 0, 0, this.canvas.height / height, 0, 0);
+        const batch = this.finishedRows.slice(this.painted).map((i) => [this.rows[i], MARGIN.top + i * rowHeight]);
+        this.paintFinished(layer, batch, x, barHeight);
+        this.painted = this.finishedRows.length;
+      }
+
+      g.clearRect(0, 0, width, height);
       this.drawTimeAxis(g, x, tmax, MARGIN.top, MARGIN.top + plotHeight, height);
       g.fillStyle = c.text;
       g.font = "12px system-ui, sans-serif";
       g.textAlign = "right";
       g.fillText("#1", MARGIN.left - 6, MARGIN.top + 10);
-      g.fillText(`#${count.toLocaleString()}`, MARGIN.left - 6, MARGIN.top + plotHeight);
+      g.fillText(`#${this.count.toLocaleString()}`, MARGIN.left - 6, MARGIN.top + plotHeight);
+      g.drawImage(this.layer, 0, 0, width, height);
 
+      // In flight: waiting from when it was sent until now. Rows thinner than a pixel are
+      // merged per pixel row, where they all end at `now` and the earliest start is the bar.
+      g.fillStyle = c.waiting;
+      const earliest = new Map();
+      for (const i of this.inFlight) {
+        const y = rowHeight >= 1 ? MARGIN.top + i * rowHeight : MARGIN.top + Math.floor(i * rowHeight);
+        const sent = this.rows[i].sent_s;
+        if (!(earliest.get(y) <= sent)) earliest.set(y, sent);
+      }
+      for (const [y, sent] of earliest) {
+        const left = x(sent);
+        g.fillRect(left, y, Math.max(x(now) - left, 1), rowHeight >= 1 ? barHeight : 1);
+      }
+      this.drawPredicted(g, x, MARGIN.top, MARGIN.top + plotHeight);
+    }
+
+    paintFinished(g, batch, x, barHeight) {
+      const c = this.colours;
       const bar = (from, to, y, h) => {
         const left = x(from);
         g.fillRect(left, y, Math.max(x(to) - left, 1), h);
       };
-      // One pass per colour: fewer state changes, fast with 10,000 rows.
+      const lanes = this.spanNames.length;
+      const laneHeight = (barHeight * 0.7) / Math.max(lanes, 1);
+      // One pass per colour: few state changes, fast with 10,000 rows.
       const passes = [
         [c.waiting, (row, y) => {
-          if (row.error) return;
-          if (row.pending) bar(row.sent_s, now, y, barHeight);
-          else if (row.began_s != null) bar(row.sent_s, row.began_s, y, barHeight);
+          if (!row.error && row.began_s != null) bar(row.sent_s, row.began_s, y, barHeight);
         }],
         [c.running, (row, y) => {
           if (!row.error && row.began_s != null) bar(row.began_s, row.ended_s, y, barHeight);
@@ -208,8 +265,6 @@
         // Reported parts (offloaded work, the pieces of a fan-out): a lane each, inside the bar.
         ...this.spanNames.map((name, lane) => [c.spans[lane % c.spans.length], (row, y) => {
           if (row.error || !row.spans) return;
-          const lanes = this.spanNames.length;
-          const laneHeight = (barHeight * 0.7) / lanes;
           for (const part of row.spans) {
             if (part.name === name) bar(part.began, part.ended, y + barHeight * 0.15 + lane * laneHeight, laneHeight);
           }
@@ -220,16 +275,13 @@
           }
         }],
         [c.error, (row, y) => {
-          if (row.error) bar(row.sent_s, row.received_s ?? now, y, barHeight);
+          if (row.error) bar(row.sent_s, row.received_s ?? this.lastTime, y, barHeight);
         }],
       ];
       for (const [colour, paint] of passes) {
         g.fillStyle = colour;
-        this.rows.forEach((row, i) => {
-          if (row) paint(row, MARGIN.top + i * rowHeight);
-        });
+        for (const [row, y] of batch) paint(row, y);
       }
-      this.drawPredicted(g, x, MARGIN.top, MARGIN.top + plotHeight);
     }
 
     drawTimeAxis(g, x, tmax, top, bottom, height) {
@@ -265,9 +317,10 @@
       g.stroke();
       g.restore();
       g.fillStyle = this.colours.predicted;
-      g.textAlign = "right";
+      const nearLeft = px < MARGIN.left + 80;
+      g.textAlign = nearLeft ? "left" : "right";
       g.font = "bold 12px system-ui, sans-serif";
-      g.fillText("predicted", px - 4, top + 12);
+      g.fillText("predicted", nearLeft ? px + 4 : px - 4, top + 12);
     }
 
     drawBystander() {
@@ -277,7 +330,7 @@
       const m = STRIP_MARGIN;
       const plotWidth = width - m.left - m.right;
       const plotHeight = height - m.top - m.bottom;
-      const tmax = this.span();
+      const tmax = this.tmax;
       const x = (t) => m.left + (t / tmax) * plotWidth;
       // Pings go one at a time, every 50 ms: the one after the last answered ping went out at
       // a known moment, and while the lab is frozen it is still waiting now.
@@ -293,7 +346,7 @@
       g.fillStyle = c.text;
       g.font = "12px system-ui, sans-serif";
       g.textAlign = "right";
-      g.fillText(`${Math.round(ymax)} ms`, m.left - 6, m.top + 10);
+      g.fillText(ymax >= 1000 ? `${(ymax / 1000).toFixed(1)} s` : `${Math.round(ymax)} ms`, m.left - 6, m.top + 10);
       g.fillText("0", m.left - 6, m.top + plotHeight);
       g.strokeStyle = c.bystander;
       g.lineWidth = 2;
