@@ -74,7 +74,7 @@ SCENARIO = Scenario(
             "delay_ms",
             "Delay",
             "ms",
-            default=200,
+            default=100,
             min=0,
             max=10_000,
             help="How long each request waits.",
