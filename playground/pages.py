@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -24,6 +24,7 @@ ARRIVAL_FIELDS = {
     "rate": ("rate_rps", "duration_s"),
 }
 PARAM_PREFIX = "param."
+MAX_COMPARED = 4
 
 
 def request_from_form(form: dict[str, str]) -> RunRequest:
@@ -70,6 +71,13 @@ def form_values(request: RunRequest | None, scenario: Scenario) -> dict[str, Any
         values.update(request.arrival.model_dump(exclude_none=True))
         values.update({f"{PARAM_PREFIX}{k}": v for k, v in request.params.items()})
     return values
+
+
+def time_span(record: RunRecord) -> float:
+    """How long a run's timeline must be to show both what happened and what was predicted."""
+    measured = record.summary["makespan_s"] if record.summary else 0.0
+    predicted = record.prediction["makespan_s"] if record.prediction else 0.0
+    return max(measured, predicted)
 
 
 def pages_router(
@@ -119,6 +127,21 @@ def pages_router(
         history = await store.list_runs()
         context = page_context(record, record.scenario)
         return render(request, "index.html", history=history, **context)
+
+    @router.get("/compare")
+    async def compare(
+        request: Request, runs: Annotated[list[int] | None, Query()] = None
+    ) -> Response:
+        records = [
+            record
+            for run_id in sorted(set(runs or []))[:MAX_COMPARED]
+            if (record := await store.get_run(run_id))
+        ]
+        if len(records) < 2:
+            errors = [f"tick 2 to {MAX_COMPARED} stored runs to compare"]
+            return render(request, "compare.html", 422, records=[], errors=errors)
+        shared_span = max(time_span(record) for record in records) * 1.05
+        return render(request, "compare.html", records=records, shared_span=shared_span)
 
     @router.get("/partials/form")
     async def form_partial(request: Request, scenario: str = DEFAULT_SCENARIO) -> Response:

@@ -46,6 +46,7 @@
       this.strip = root.querySelector(".bystander-canvas");
       this.total = Number(root.dataset.total) || 0;
       this.predicted = Number(root.dataset.predicted) || 0;
+      this.sharedSpan = Number(root.dataset.span) || 0;  // a common time axis when comparing
       this.rows = [];          // by request index: {sent_s, began_s, ended_s, received_s, error, spans}
       this.pings = [];
       this.spanNames = [];     // names of the parts the lab reported, in the order first seen
@@ -173,7 +174,7 @@
     // The scales grow in steps while the run goes, so the layer of finished rows stays valid
     // for many frames; at the end they fit the run exactly.
     updateScales() {
-      const wanted = Math.max(this.predicted * 1.05, this.now() * 1.02, 0.05);
+      const wanted = Math.max(this.predicted * 1.05, this.now() * 1.02, this.sharedSpan, 0.05);
       const rows = Math.max(this.total, this.rows.length, 1);
       if (this.finished) {
         this.tmax = wanted;

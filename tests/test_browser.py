@@ -121,3 +121,36 @@ def test_bad_input_and_a_busy_lab_are_explained_on_the_page(page: Page) -> None:
     expect(page.locator("#form-errors")).to_contain_text("is still going on the lab")
     page.click("[data-cancel]")
     expect(page.locator(".status-line")).to_contain_text("cancelled", timeout=30_000)
+
+
+def test_runs_compare_side_by_side_on_one_time_axis(page: Page, playground: Playground) -> None:
+    fast = playground.run(
+        {
+            "scenario": "sleep",
+            "variant": "async",
+            "arrival": {"model": "burst", "requests": 40},
+            "params": {"delay_ms": 100},
+        }
+    )
+    slow = playground.run(
+        {
+            "scenario": "sleep",
+            "variant": "async-blocking",
+            "arrival": {"model": "burst", "requests": 8},
+            "params": {"delay_ms": 100},
+        }
+    )
+    page.goto(playground.url)
+    page.check(f"input[name=runs][value='{fast['id']}']")
+    page.check(f"input[name=runs][value='{slow['id']}']")
+    page.click("button.compare-button")
+    expect(page).to_have_url(re.compile(r"/compare\?runs=\d+&runs=\d+$"))
+    expect(page.locator(".run h2").first).to_contain_text(f"Run {fast['id']}")  # oldest first
+    timelines = page.locator("[data-run-stream]")
+    expect(timelines).to_have_count(2)
+    expect(page.locator(".status-line")).to_have_count(2)
+    spans = {timelines.nth(i).get_attribute("data-span") for i in range(2)}
+    assert len(spans) == 1 and float(spans.pop() or 0) >= slow["summary"]["makespan_s"]
+
+    page.goto(f"{playground.url}/compare?runs={fast['id']}")
+    expect(page.locator(".errors")).to_contain_text("tick 2 to 4 stored runs")
