@@ -53,6 +53,22 @@ def _error_text(error: BaseException, timeout_s: float) -> str:
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
+def _unanswered(i: int, sent_s: float, error: str | None = None) -> RequestRow:
+    """A request sent and not (yet) answered: the harness fills in the rest when it is."""
+    return RequestRow(
+        i=i,
+        sent_s=sent_s,
+        began_s=None,
+        ended_s=None,
+        received_s=None,
+        status_code=None,
+        error=error,
+        thread=None,
+        pid=None,
+        spans=[],
+    )
+
+
 class _Run:
     def __init__(
         self, session: aiohttp.ClientSession, target: Target, limits: Limits, recorder: Recorder
@@ -76,18 +92,7 @@ class _Run:
         sent = perf_counter()
         self.outstanding[i] = sent - self.t0
         self.recorder.sent(i, sent - self.t0)
-        row = RequestRow(
-            i=i,
-            sent_s=sent - self.t0,
-            began_s=None,
-            ended_s=None,
-            received_s=None,
-            status_code=None,
-            error=None,
-            thread=None,
-            pid=None,
-            spans=[],
-        )
+        row = _unanswered(i, sent - self.t0)
         try:
             async with self.session.get(self.url, params=self.params, timeout=self.timeout) as resp:
                 row["status_code"] = resp.status
@@ -113,20 +118,7 @@ class _Run:
 
     def record_unfinished(self, reason: str) -> None:
         for i, sent_s in sorted(self.outstanding.items()):
-            self.recorder.done(
-                RequestRow(
-                    i=i,
-                    sent_s=sent_s,
-                    began_s=None,
-                    ended_s=None,
-                    received_s=None,
-                    status_code=None,
-                    error=reason,
-                    thread=None,
-                    pid=None,
-                    spans=[],
-                )
-            )
+            self.recorder.done(_unanswered(i, sent_s, error=reason))
         self.outstanding.clear()
 
     def elapsed(self) -> float:

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import Playground
+from tests.conftest import Playground, burst
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -89,14 +89,7 @@ def test_a_run_draws_live_and_ends_with_the_summary(page: Page) -> None:
 
 
 def test_the_permalink_draws_the_same_run_again(page: Page, playground: Playground) -> None:
-    run = playground.run(
-        {
-            "scenario": "sleep",
-            "variant": "sync",
-            "arrival": {"model": "burst", "requests": 60},
-            "params": {"delay_ms": 100},
-        }
-    )
+    run = playground.run(burst("sync", 60, delay_ms=100))
     page.goto(f"{playground.url}/runs/{run['id']}")
     expect(page.locator(".status-line")).to_contain_text("done")
     assert drawn_rows(page) == 60
@@ -124,22 +117,8 @@ def test_bad_input_and_a_busy_lab_are_explained_on_the_page(page: Page) -> None:
 
 
 def test_runs_compare_side_by_side_on_one_time_axis(page: Page, playground: Playground) -> None:
-    fast = playground.run(
-        {
-            "scenario": "sleep",
-            "variant": "async",
-            "arrival": {"model": "burst", "requests": 40},
-            "params": {"delay_ms": 100},
-        }
-    )
-    slow = playground.run(
-        {
-            "scenario": "sleep",
-            "variant": "async-blocking",
-            "arrival": {"model": "burst", "requests": 8},
-            "params": {"delay_ms": 100},
-        }
-    )
+    fast = playground.run(burst("async", 40, delay_ms=100))
+    slow = playground.run(burst("async-blocking", 8, delay_ms=100))
     page.goto(playground.url)
     page.check(f"input[name=runs][value='{fast['id']}']")
     page.check(f"input[name=runs][value='{slow['id']}']")
