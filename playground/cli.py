@@ -25,7 +25,16 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     parser.add_argument(
         "--threadpool", type=int, default=LabSettings.threadpool, help="the lab's threadpool size"
     )
+    parser.add_argument(
+        "--run-deadline",
+        type=float,
+        default=Settings.run_deadline_s,
+        help="seconds a run may take (plus its duration for users and rate); "
+        "requests still out then are recorded as timed out",
+    )
     args = parser.parse_args(argv)
+    if not 1 <= args.run_deadline <= 3600:
+        parser.error("--run-deadline must be within 1..3600 seconds")
     if not 1 <= args.threadpool <= 1000:
         parser.error("--threadpool must be within 1..1000")
     return Settings(
@@ -34,6 +43,7 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         db_path=args.db or default_db_path(),
         open_browser=not args.no_browser,
         lab=LabSettings(threadpool=args.threadpool),
+        run_deadline_s=args.run_deadline,
     )
 
 

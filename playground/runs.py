@@ -172,7 +172,13 @@ class RunManager:
             await self._finish(live, restart_lab)
 
     async def _finish(self, live: LiveRun, restart_lab: bool) -> None:
+        """Store the outcome; a run reads as finished only once the lab is ready for the next."""
         try:
+            if restart_lab and live.status != "interrupted":
+                try:
+                    await self.lab.restart()
+                except LabUnavailable as error:
+                    log.error("the lab did not come back after run %s: %s", live.id, error)
             summary = summarize(live.rows, live.pings, live.prediction)
             await self.store.finish_run(
                 live.id,
@@ -182,7 +188,5 @@ class RunManager:
                 rows=sorted(live.rows, key=lambda row: row["i"]),
                 bystander=live.pings,
             )
-            if restart_lab and live.status != "interrupted":
-                await self.lab.restart()
         finally:
             live.finished.set()

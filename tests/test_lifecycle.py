@@ -92,3 +92,21 @@ def test_the_lab_stops_with_the_playground(fresh_playground: Callable[..., Playg
     except httpx.TransportError:
         alive = False
     assert not alive
+
+
+def test_the_run_deadline_records_what_did_not_finish_as_timed_out(
+    fresh_playground: Callable[..., Playground],
+) -> None:
+    server = fresh_playground("--run-deadline", "1.5")
+    run = server.run(burst("async-blocking", 30, delay_ms=200))  # 6 s if left alone
+    assert run["status"] == "done"
+    assert "deadline passed" in run["error"]
+    timed_out = [row for row in run["timeline"] if row["error"]]
+    assert timed_out and all("deadline passed" in row["error"] for row in timed_out)
+    assert len(run["timeline"]) == 30
+    assert run["summary"]["errors"] == len(timed_out)
+    assert run["summary"]["completed"] <= 10  # 1.5 s of 200 ms requests, one at a time
+
+    after = server.run(burst("async", 10, delay_ms=50))  # a fresh lab: no leftovers
+    assert after["summary"]["errors"] == 0
+    assert after["summary"]["makespan_s"] < 1
