@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -123,7 +123,7 @@ def pages_router(
     async def run_page(request: Request, run_id: int) -> Response:
         record = await store.get_run(run_id)
         if record is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"there is no run {run_id}")
+            return render(request, "not_found.html", 404, message=f"There is no run {run_id}.")
         history = await store.list_runs()
         context = page_context(record, record.scenario)
         return render(request, "index.html", history=history, **context)

@@ -81,6 +81,9 @@ def test_unknown_run_is_404(playground: Playground) -> None:
     response = playground.client.get("/api/runs/424242")
     assert response.status_code == 404
     assert response.json()["detail"] == "there is no run 424242"
+    page = playground.client.get("/runs/424242")
+    assert page.status_code == 404
+    assert "There is no run 424242." in page.text
 
 
 def test_a_second_run_while_one_runs_gets_409_and_cancel_stops_it(playground: Playground) -> None:
