@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from playground.scenarios import sleep
+from playground.scenarios import cpu, fan_out, file_io, hello, sleep
 from playground.scenarios.base import Param, QueueModel, Scenario, Variant
 
-SCENARIOS: dict[str, Scenario] = {scenario.id: scenario for scenario in (sleep.SCENARIO,)}
+SCENARIOS: dict[str, Scenario] = {
+    scenario.id: scenario
+    for scenario in (
+        sleep.SCENARIO,
+        hello.SCENARIO,
+        fan_out.SCENARIO,
+        cpu.SCENARIO,
+        file_io.SCENARIO,
+    )
+}
 
 __all__ = ["SCENARIOS", "Param", "QueueModel", "Scenario", "Variant"]

@@ -1,0 +1,63 @@
+"""Hello: an endpoint with nothing to wait for, to see what each path itself costs.
+
+This scenario demonstrates:
+- `def` hops to FastAPI's threadpool and back for every request, even one with nothing to do;
+- `async def` runs right on the event loop, with no hop;
+- for a trivial endpoint the difference is a fraction of a millisecond: `async def` is not
+  "faster" by itself, it only pays off when there is something to wait for.
+"""
+
+from __future__ import annotations
+
+from playground.lab.info import LabInfo
+from playground.scenarios.base import Params, QueueModel, Scenario, Variant
+
+
+def sync() -> dict[str, str]:
+    return {"message": "Hello World"}
+
+
+async def async_() -> dict[str, str]:
+    return {"message": "Hello World"}
+
+
+def _threadpool(params: Params, lab: LabInfo) -> QueueModel:
+    return QueueModel(lab.threadpool, 0.0, f"{lab.threadpool} threads")
+
+
+def _event_loop(params: Params, lab: LabInfo) -> QueueModel:
+    return QueueModel(None, 0.0)
+
+
+SCENARIO = Scenario(
+    id="hello",
+    name="Hello",
+    summary="Each request returns a small JSON at once: only the cost of the path is left.",
+    params=(),
+    variants=(
+        Variant(
+            id="sync",
+            label="def",
+            endpoint=sync,
+            explanation=(
+                "FastAPI runs a `def` endpoint in its threadpool: the event loop hands the call "
+                "to a thread and picks the result up again, a fraction of a millisecond a "
+                "request. The timeline shows worker threads, not the main one."
+            ),
+            model=_threadpool,
+            model_text="no work: only the hop to a thread and back (≈ 0)",
+        ),
+        Variant(
+            id="async",
+            label="async def",
+            endpoint=async_,
+            explanation=(
+                "An `async def` endpoint runs right on the event loop, with no hop. That saves "
+                "a little, but for an endpoint with nothing to wait for the difference is tiny, "
+                "the same order as the HTTP work around every request: not a reason to choose."
+            ),
+            model=_event_loop,
+            model_text="no work: runs on the loop (≈ 0)",
+        ),
+    ),
+)
