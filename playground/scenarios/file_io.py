@@ -16,6 +16,7 @@ itself; each file is removed as soon as it is written, and the folder when the l
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import tempfile
 import uuid
@@ -93,10 +94,28 @@ def lab_folder() -> Path:
     return _lab.folder
 
 
+FOLDER_PREFIX = "playground-file-io-"
+
+
+def _remove_folders_of_dead_labs() -> None:
+    """A lab killed outright never removes its folder: the next lab does, by the pid in its name."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
+        pid = folder.name.removeprefix(FOLDER_PREFIX).split("-")[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass  # alive, and someone else's
+
+
 @asynccontextmanager
 async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """A temporary folder of the lab's own, removed with everything in it when the lab stops."""
-    folder = Path(tempfile.mkdtemp(prefix="playground-file-io-"))
+    _remove_folders_of_dead_labs()
+    folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
     _lab.folder = folder
     try:
         yield
