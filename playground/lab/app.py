@@ -57,6 +57,7 @@ def create_lab_app(settings: LabSettings | None = None) -> FastAPI:
             yield
 
     app = FastAPI(title="Async Playground lab", lifespan=lifespan)
+    app.state.settings = settings  # scenarios size their pools from it
 
     @app.get("/ping")
     async def ping() -> dict[str, str]:

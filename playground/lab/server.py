@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import threading
-import time
 
 import uvicorn
 
 from playground.lab.app import settings_from_env, settings_to_env
+from playground.lab.orphans import exit_with_parent
 from playground.settings import LabSettings
 
 PARENT_PID_ENV = "PLAYGROUND_PARENT_PID"
-
-
-def exit_with_parent(parent_pid: int) -> None:
-    """Stop the lab if the playground that started it is gone, even killed outright."""
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(1)
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(5)  # a blocked event loop may never get to a graceful shutdown
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def main() -> None:

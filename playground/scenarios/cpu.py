@@ -16,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import threading
-import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
@@ -27,6 +25,7 @@ from time import perf_counter
 from fastapi import FastAPI
 
 from playground.lab.info import LabInfo
+from playground.lab.orphans import exit_with_parent
 from playground.lab.timing import add_span, span
 from playground.scenarios.base import Param, Params, QueueModel, Scenario, Variant
 
@@ -109,30 +108,16 @@ def calibrate(tries: int = 20, sample: int = 50_000) -> float:
     return best
 
 
-def _exit_with_lab(lab_pid: int) -> None:
-    """Pool initializer: a pool process exits once the lab that started it is gone, even if
-    the lab was killed outright and never shut its pool down."""
-
-    def watch() -> None:
-        while os.getppid() == lab_pid:
-            time.sleep(1)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-lab", daemon=True).start()
-
-
 @asynccontextmanager
 async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Calibrate the work, and open a pool of the lab's `processes`, started before any run."""
-    from playground.lab.app import settings_from_env  # the lab app imports this module
-
-    processes = settings_from_env().processes
+    processes: int = app.state.settings.processes
     _lab.iterations_per_ms = calibrate()
     # "spawn": a fork of the lab would copy its threads' locks and its listening socket.
     pool = ProcessPoolExecutor(
         processes,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_exit_with_lab,
+        initializer=exit_with_parent,  # even if the lab is killed and never shuts it down
         initargs=(os.getpid(),),
     )
     loop = asyncio.get_running_loop()
