@@ -108,6 +108,12 @@ def calibrate(tries: int = 20, sample: int = 50_000) -> float:
     return best
 
 
+def _start_pool_process(lab_pid: int) -> None:
+    """Pool initializer. Being defined here, it imports this module in the new process before
+    any request needs it; and the process exits if the lab is killed and never shuts it down."""
+    exit_with_parent(lab_pid)
+
+
 @asynccontextmanager
 async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Calibrate the work, and open a pool of the lab's `processes`, started before any run."""
@@ -117,7 +123,7 @@ async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
     pool = ProcessPoolExecutor(
         processes,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=exit_with_parent,  # even if the lab is killed and never shuts it down
+        initializer=_start_pool_process,
         initargs=(os.getpid(),),
     )
     loop = asyncio.get_running_loop()
