@@ -1,0 +1,279 @@
+"""Database: each request runs one query that takes `query_ms` inside SQLite itself.
+
+This scenario demonstrates:
+- `def` + `sqlite3` waits in FastAPI's threadpool: queries overlap, 40 at a time;
+- `async def` + `aiosqlite`, a connection per request: every query waits at once, each on
+  the thread its connection owns;
+- one shared `aiosqlite` connection runs every query on its one thread, one at a time: the
+  pitfall of opening one connection at start-up and sharing it;
+- SQLAlchemy's `AsyncSession` is as wide as its engine's pool: 5 connections plus 10 overflow;
+- `sqlite3` inside `async def` blocks the event loop for the whole query.
+
+The database is a real SQLite file in a folder the lab makes, seeded with users. The query's
+time is spent inside SQLite by a registered SQL function that waits, `sleep_ms(ms)`, as a
+slow query would spend it there.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import aiosqlite
+from fastapi import Depends, FastAPI
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from playground.lab.info import LabInfo
+from playground.scenarios.base import Param, Params, QueueModel, Scenario, Variant
+
+USERS = 5_000
+USER_ID = 42
+QUERY = "SELECT name FROM users WHERE id = ? AND sleep_ms(?) = 0"
+# SQLAlchemy's own defaults for this engine, written out so the model can name them.
+POOL_SIZE, MAX_OVERFLOW = 5, 10
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+
+
+def sync(query_ms: int) -> dict[str, str]:
+    with closing(connect()) as db:
+        (name,) = db.execute(QUERY, (USER_ID, query_ms)).fetchone()
+    return {"user": name}
+
+
+async def async_(query_ms: int) -> dict[str, str]:
+    async with aiosqlite.connect(_lab.path) as db:  # a connection, and its thread, per request
+        await db.create_function("sleep_ms", 1, sleep_ms)
+        async with db.execute(QUERY, (USER_ID, query_ms)) as cursor:
+            (name,) = await cursor.fetchone()  # type: ignore[misc]
+    return {"user": name}
+
+
+async def async_shared(
+    query_ms: int, db: Annotated[aiosqlite.Connection, Depends(shared_connection)]
+) -> dict[str, str]:
+    async with db.execute(QUERY, (USER_ID, query_ms)) as cursor:
+        (name,) = await cursor.fetchone()  # type: ignore[misc]
+    return {"user": name}
+
+
+async def async_orm(
+    query_ms: int, session: Annotated[AsyncSession, Depends(orm_session)]
+) -> dict[str, str]:
+    statement = select(User).filter(User.id == USER_ID, func.sleep_ms(query_ms) == 0)
+    user = (await session.execute(statement)).scalar_one()
+    return {"user": user.name}
+
+
+async def async_blocking(query_ms: int) -> dict[str, str]:
+    with closing(connect()) as db:  # sqlite3 blocks the event loop for the whole query
+        (name,) = db.execute(QUERY, (USER_ID, query_ms)).fetchone()
+    return {"user": name}
+
+
+def connect() -> sqlite3.Connection:
+    db = sqlite3.connect(_lab.path, check_same_thread=False)
+    db.create_function("sleep_ms", 1, sleep_ms)
+    return db
+
+
+def sleep_ms(ms: int) -> int:
+    """The slow part of the query, spent inside SQLite: a registered SQL function."""
+    time.sleep(ms / 1000)
+    return 0
+
+
+async def shared_connection() -> aiosqlite.Connection:
+    assert _lab.shared is not None, "the lab's database is not open"
+    return _lab.shared
+
+
+async def orm_session() -> AsyncIterator[AsyncSession]:
+    assert _lab.sessions is not None, "the lab's database is not open"
+    async with _lab.sessions() as session:
+        yield session
+
+
+@dataclass
+class _LabDatabase:
+    path: Path = Path()
+    shared: aiosqlite.Connection | None = None
+    sessions: async_sessionmaker[AsyncSession] | None = None
+
+
+_lab = _LabDatabase()
+
+
+def _seed(path: Path) -> None:
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+        db.executemany(
+            "INSERT INTO users (id, name) VALUES (?, ?)",
+            ((i, f"user {i}") for i in range(1, USERS + 1)),
+        )
+
+
+def _orm_engine(path: Path) -> AsyncEngine:
+    engine = create_async_engine(
+        f"sqlite+aiosqlite:///{path}", pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def register(connection: object, record: object) -> None:
+        connection.create_function("sleep_ms", 1, sleep_ms)  # type: ignore[attr-defined]
+
+    return engine
+
+
+@asynccontextmanager
+async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """A seeded SQLite file in the lab's own folder, one shared connection, an ORM engine."""
+    folder = Path(tempfile.mkdtemp(prefix="playground-database-"))
+    _lab.path = folder / "users.sqlite3"
+    _seed(_lab.path)
+    engine = _orm_engine(_lab.path)
+    try:
+        async with aiosqlite.connect(_lab.path) as shared:
+            await shared.create_function("sleep_ms", 1, sleep_ms)
+            _lab.shared, _lab.sessions = shared, async_sessionmaker(engine)
+            yield
+    finally:
+        _lab.shared = _lab.sessions = None
+        await engine.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _query_s(params: Params) -> float:
+    return params["query_ms"] / 1000
+
+
+def _threadpool(params: Params, lab: LabInfo) -> QueueModel:
+    return QueueModel(lab.threadpool, _query_s(params), f"{lab.threadpool} threads")
+
+
+def _thread_per_connection(params: Params, lab: LabInfo) -> QueueModel:
+    return QueueModel(None, _query_s(params))
+
+
+def _one_connection(params: Params, lab: LabInfo) -> QueueModel:
+    return QueueModel(lab.workers, _query_s(params), f"{lab.workers} shared connection(s)")
+
+
+def _orm_pool(params: Params, lab: LabInfo) -> QueueModel:
+    slots = (POOL_SIZE + MAX_OVERFLOW) * lab.workers
+    return QueueModel(slots, _query_s(params), f"{slots} pooled connections")
+
+
+def _event_loops(params: Params, lab: LabInfo) -> QueueModel:
+    return QueueModel(lab.workers, _query_s(params), f"{lab.workers} event loop(s)")
+
+
+SCENARIO = Scenario(
+    id="database",
+    name="Database query",
+    summary="Each request runs one query on a real SQLite database the lab owns.",
+    params=(
+        Param(
+            "query_ms",
+            "Query time",
+            "ms",
+            default=100,
+            min=0,
+            max=5_000,
+            help="How long the query takes inside SQLite.",
+        ),
+    ),
+    variants=(
+        Variant(
+            id="sync",
+            label="def + sqlite3",
+            endpoint=sync,
+            helpers=(connect, sleep_ms),
+            explanation=(
+                "A `def` endpoint with the plain `sqlite3` driver runs in FastAPI's threadpool: "
+                "40 queries wait side by side, and the event loop stays free. For a blocking "
+                "driver this is the right way to write it, not a slow one."
+            ),
+            model=_threadpool,
+            model_text="ceil(N / min(C, threadpool)) × query",
+        ),
+        Variant(
+            id="async",
+            label="async def + aiosqlite",
+            endpoint=async_,
+            helpers=(sleep_ms,),
+            explanation=(
+                "`aiosqlite` gives each connection a thread of its own and awaits it, so with a "
+                "connection per request every query waits at once and the loop serves others "
+                "meanwhile. A connection per request costs a thread and a connect each time, "
+                "which shows when a hundred open at once."
+            ),
+            model=_thread_per_connection,
+            model_text="ceil(N / C) × query",
+        ),
+        Variant(
+            id="async-shared",
+            label="async def + one shared aiosqlite connection",
+            endpoint=async_shared,
+            helpers=(shared_connection,),
+            explanation=(
+                "The pitfall: one `aiosqlite` connection opened at start-up and shared by every "
+                "request. It runs its queries on its one thread, one after another, so `async` "
+                "buys nothing: like one waiter for the whole restaurant who may carry one plate. "
+                "Watch the ends: each request's next step queues behind every other query, so "
+                "they may all finish together, at the very end."
+            ),
+            model=_one_connection,
+            model_text="N × query",
+        ),
+        Variant(
+            id="async-orm",
+            label="async def + SQLAlchemy AsyncSession",
+            endpoint=async_orm,
+            helpers=(orm_session,),
+            explanation=(
+                "The shape tutorials teach: an `AsyncSession` per request over `sqlite+aiosqlite`. "
+                "Its engine keeps a pool of 5 connections and lends 10 more under load; the 16th "
+                "request at once waits for a connection, so the timeline shows waves of 15."
+            ),
+            model=_orm_pool,
+            model_text="ceil(N / min(C, pool_size + max_overflow = 15)) × query",
+        ),
+        Variant(
+            id="async-blocking",
+            label="async def + sqlite3",
+            endpoint=async_blocking,
+            helpers=(connect, sleep_ms),
+            explanation=(
+                "The plain `sqlite3` driver inside `async def` blocks the event loop for the "
+                "whole query: requests go one at a time and even the bystander's ping waits. "
+                "Worse than the `def` version of the very same code."
+            ),
+            model=_event_loops,
+            model_text="N × query",
+        ),
+    ),
+    lab_lifespan=lab_lifespan,
+)
