@@ -12,7 +12,6 @@ import contextlib
 import logging
 import os
 import signal
-import socket
 import sys
 from time import perf_counter
 
@@ -21,21 +20,16 @@ import aiohttp
 from playground.lab.app import settings_to_env
 from playground.lab.info import LabInfo
 from playground.lab.server import PARENT_PID_ENV
+from playground.ports import LOOPBACK, free_port
 from playground.settings import LabSettings
 
 log = logging.getLogger("playground.lab")
 
-LAB_HOST = "127.0.0.1"
+LAB_HOST = LOOPBACK
 
 
 class LabUnavailable(RuntimeError):
     pass
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LAB_HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 class LabSupervisor:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playground.scenarios import cpu, database, fan_out, file_io, hello, sleep
+from playground.scenarios import cpu, database, external_api, fan_out, file_io, hello, sleep
 from playground.scenarios.base import Param, QueueModel, Scenario, Variant
 
 SCENARIOS: dict[str, Scenario] = {
@@ -14,6 +14,7 @@ SCENARIOS: dict[str, Scenario] = {
         cpu.SCENARIO,
         file_io.SCENARIO,
         database.SCENARIO,
+        external_api.SCENARIO,
     )
 }
 

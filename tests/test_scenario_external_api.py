@@ -1,0 +1,64 @@
+"""The external-API scenario: real calls to an upstream process, four ways."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.conftest import Playground, handler_intervals, max_overlap
+
+LATENCY_S = 0.1
+
+
+def call(variant: str, requests: int, latency_ms: int = 100) -> dict[str, Any]:
+    return {"scenario": "external-api", "variant": variant,
+            "arrival": {"model": "burst", "requests": requests},
+            "params": {"latency_ms": latency_ms}}  # fmt: skip
+
+
+def test_sync_calls_wait_in_the_threadpool(playground: Playground) -> None:
+    threadpool = playground.lab()["info"]["threadpool"]
+    run = playground.run(call("sync", 60))
+    assert run["summary"]["errors"] == 0
+    assert threadpool // 2 <= max_overlap(handler_intervals(run)) <= threadpool
+    assert run["summary"]["makespan_s"] >= 2 * LATENCY_S * 0.95
+
+
+def test_a_shared_async_client_overlaps_every_call(playground: Playground) -> None:
+    run = playground.run(call("async", 60))
+    assert run["summary"]["errors"] == 0
+    assert max_overlap(handler_intervals(run)) >= 50
+    assert run["summary"]["makespan_s"] < 5 * LATENCY_S
+    assert run["timeline"][0]["status_code"] == 200
+
+
+def test_a_client_per_request_overlaps_but_builds_clients_on_the_loop(
+    playground: Playground,
+) -> None:
+    run = playground.run(call("async-new-client", 20))
+    assert run["summary"]["errors"] == 0
+    assert max_overlap(handler_intervals(run)) > 1
+    assert run["summary"]["makespan_s"] < 20 * LATENCY_S  # not one call after another
+
+
+def test_a_blocking_client_in_async_def_freezes_the_loop(playground: Playground) -> None:
+    run = playground.run(call("async-blocking", 8))
+    assert run["summary"]["errors"] == 0
+    assert max_overlap(handler_intervals(run)) == 1
+    assert run["summary"]["makespan_s"] >= 8 * LATENCY_S * 0.95
+    pings = [row["latency_ms"] for row in run["bystander"] if row["latency_ms"] is not None]
+    assert max(pings) >= LATENCY_S * 1000 * 0.8
+
+
+def test_the_upstream_runs_in_its_own_process(playground: Playground) -> None:
+    lab = playground.lab()
+    body = httpx.get(f"{lab['url']}/s/external-api/async", params={"latency_ms": 0}).json()
+    assert body["result"]["city"] == "Oslo"
+    assert body["result"]["pid"] not in (body["lab"]["pid"], lab["pid"], playground.process.pid)
+
+
+def test_latency_beyond_its_cap_gets_422(playground: Playground) -> None:
+    response = playground.client.post("/api/runs", json=call("sync", 1, latency_ms=5_001))
+    assert response.status_code == 422
+    assert "latency_ms must be within 0..5,000 ms" in response.text
