@@ -5,24 +5,35 @@ It uses aiohttp, not httpx: at 50 connections httpx's pool manages a few hundred
 second here against aiohttp's 14,000, and a slow harness would make `async` look slow for
 the wrong reason. A fresh session per run, a connector that never limits below the run's
 concurrency, a timeout on every request and a deadline on the whole run.
+
+Its own costs are kept small, since they show up as overhead in every timeline (measured by
+`python -m bench`, see docs/benchmarks.md): a burst starts its requests a few at a time,
+so early ones are on the wire while later ones connect, and the cyclic garbage collector runs
+rarely during a run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any, Protocol
 
 import aiohttp
+from yarl import URL
 
 from playground.schemas import MAX_REQUESTS, Arrival, Burst, BystanderRow, RequestRow, Users
 
 BYSTANDER_INTERVAL_S = 0.05
 BYSTANDER_GRACE_S = 2.0
+START_BATCH = 10
+"""A burst starts this many requests, then lets the loop send what is connected."""
+GC_THRESHOLD_DURING_RUN = 100_000
+"""Allocations between young-generation collections while a run fires (Python's default: 700)."""
 
 
 class Recorder(Protocol):
@@ -74,8 +85,9 @@ class _Run:
         self, session: aiohttp.ClientSession, target: Target, limits: Limits, recorder: Recorder
     ) -> None:
         self.session = session
-        self.url = target.base_url + target.path
-        self.params = {name: str(value) for name, value in target.params.items()}
+        self.url = URL(target.base_url + target.path).with_query(
+            {name: str(value) for name, value in target.params.items()}
+        )
         self.limits = limits
         self.recorder = recorder
         self.timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
@@ -94,7 +106,7 @@ class _Run:
         self.recorder.sent(i, sent - self.t0)
         row = _unanswered(i, sent - self.t0)
         try:
-            async with self.session.get(self.url, params=self.params, timeout=self.timeout) as resp:
+            async with self.session.get(self.url, timeout=self.timeout) as resp:
                 row["status_code"] = resp.status
                 body: dict[str, Any] = await resp.json() if resp.status == 200 else {}
                 if resp.status != 200:
@@ -133,8 +145,12 @@ async def _burst(run: _Run, arrival: Burst) -> None:
             await run.request(run.next_index())
 
     async with asyncio.TaskGroup() as group:
-        for _ in range(arrival.requests):
+        for n in range(1, arrival.requests + 1):
             group.create_task(one())
+            if n % START_BATCH == 0:
+                # Without this, every request connects before the first one is written: the lab
+                # would see nothing until the harness had opened all N connections.
+                await asyncio.sleep(0)
 
 
 async def _users(run: _Run, arrival: Users) -> None:
@@ -190,6 +206,18 @@ async def _bystander(
                 await asyncio.wait_for(stop.wait(), sent + BYSTANDER_INTERVAL_S - perf_counter())
 
 
+@contextlib.asynccontextmanager
+async def _rare_collections() -> AsyncIterator[None]:
+    """Collect young objects rarely while a run fires: with the default threshold the collector
+    took a fifth of the harness's CPU in a 1,000-request burst. One run fires at a time."""
+    previous = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD_DURING_RUN, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 def connector_limit(arrival: Arrival) -> int:
     """Connections the run may open: never fewer than the requests it may have in flight."""
     if isinstance(arrival, Burst):
@@ -205,7 +233,7 @@ async def fire(target: Target, arrival: Arrival, limits: Limits, recorder: Recor
     Cancelling the task cancels every request; those still out are recorded as cancelled.
     """
     connector = aiohttp.TCPConnector(limit=connector_limit(arrival), limit_per_host=0)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    async with _rare_collections(), aiohttp.ClientSession(connector=connector) as session:
         run = _Run(session, target, limits, recorder)
         stop_pinging = asyncio.Event()
         bystander = asyncio.create_task(
