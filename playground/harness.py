@@ -19,9 +19,9 @@ import contextlib
 import gc
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from time import perf_counter
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -36,12 +36,23 @@ GC_THRESHOLD_DURING_RUN = 100_000
 """Allocations between young-generation collections while a run fires (Python's default: 700)."""
 
 
-class Recorder(Protocol):
-    """Where the harness reports, as it happens; times are seconds from the run's start."""
+@dataclass(kw_only=True)
+class Recording:
+    """What the harness measured, appended as it happens; times are seconds from the run's
+    start. The playground's LiveRun is one, which the event stream reads as it grows."""
 
-    def sent(self, i: int, sent_s: float) -> None: ...
-    def done(self, row: RequestRow) -> None: ...
-    def bystander(self, row: BystanderRow) -> None: ...
+    sent_times: list[tuple[int, float]] = field(default_factory=list)
+    rows: list[RequestRow] = field(default_factory=list)
+    pings: list[BystanderRow] = field(default_factory=list)
+
+    def sent(self, i: int, sent_s: float) -> None:
+        self.sent_times.append((i, sent_s))
+
+    def done(self, row: RequestRow) -> None:
+        self.rows.append(row)
+
+    def bystander(self, row: BystanderRow) -> None:
+        self.pings.append(row)
 
 
 @dataclass(frozen=True)
@@ -82,14 +93,14 @@ def _unanswered(i: int, sent_s: float, error: str | None = None) -> RequestRow:
 
 class _Run:
     def __init__(
-        self, session: aiohttp.ClientSession, target: Target, limits: Limits, recorder: Recorder
+        self, session: aiohttp.ClientSession, target: Target, limits: Limits, recording: Recording
     ) -> None:
         self.session = session
         self.url = URL(target.base_url + target.path).with_query(
             {name: str(value) for name, value in target.params.items()}
         )
         self.limits = limits
-        self.recorder = recorder
+        self.recording = recording
         self.timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
         self.t0 = perf_counter()
         self.issued = 0
@@ -103,7 +114,7 @@ class _Run:
     async def request(self, i: int) -> None:
         sent = perf_counter()
         self.outstanding[i] = sent - self.t0
-        self.recorder.sent(i, sent - self.t0)
+        self.recording.sent(i, sent - self.t0)
         row = _unanswered(i, sent - self.t0)
         try:
             async with self.session.get(self.url, timeout=self.timeout) as resp:
@@ -126,11 +137,11 @@ class _Run:
                 for span in lab["spans"]
             ]
         del self.outstanding[i]
-        self.recorder.done(row)
+        self.recording.done(row)
 
     def record_unfinished(self, reason: str) -> None:
         for i, sent_s in sorted(self.outstanding.items()):
-            self.recorder.done(_unanswered(i, sent_s, error=reason))
+            self.recording.done(_unanswered(i, sent_s, error=reason))
         self.outstanding.clear()
 
     def elapsed(self) -> float:
@@ -182,7 +193,7 @@ _DRIVERS: dict[str, Callable[[_Run, Any], Awaitable[None]]] = {
 
 
 async def _bystander(
-    base_url: str, t0: float, limits: Limits, recorder: Recorder, stop: asyncio.Event
+    base_url: str, t0: float, limits: Limits, recording: Recording, stop: asyncio.Event
 ) -> None:
     """Ping the lab every 50 ms from a connection of its own, one ping at a time, until `stop`."""
     timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
@@ -199,9 +210,9 @@ async def _bystander(
             except asyncio.CancelledError:
                 waited_ms = (perf_counter() - sent) * 1000
                 row["error"] = f"no answer after {waited_ms:,.0f} ms, when the run ended"
-                recorder.bystander(row)
+                recording.bystander(row)
                 raise
-            recorder.bystander(row)
+            recording.bystander(row)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), sent + BYSTANDER_INTERVAL_S - perf_counter())
 
@@ -227,17 +238,17 @@ def connector_limit(arrival: Arrival) -> int:
     return 0  # open loop: as many as the schedule needs
 
 
-async def fire(target: Target, arrival: Arrival, limits: Limits, recorder: Recorder) -> bool:
+async def fire(target: Target, arrival: Arrival, limits: Limits, recording: Recording) -> bool:
     """Run the load to its end or the deadline. Returns False if the deadline cut it short.
 
     Cancelling the task cancels every request; those still out are recorded as cancelled.
     """
     connector = aiohttp.TCPConnector(limit=connector_limit(arrival), limit_per_host=0)
     async with _rare_collections(), aiohttp.ClientSession(connector=connector) as session:
-        run = _Run(session, target, limits, recorder)
+        run = _Run(session, target, limits, recording)
         stop_pinging = asyncio.Event()
         bystander = asyncio.create_task(
-            _bystander(target.base_url, run.t0, limits, recorder, stop_pinging), name="bystander"
+            _bystander(target.base_url, run.t0, limits, recording, stop_pinging), name="bystander"
         )
         completed = False
         try:

@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass, field
 from time import perf_counter
 from typing import Any
 
-from playground.harness import Limits, Target, fire
+from playground.harness import Limits, Recording, Target, fire
 from playground.predict import Prediction, predict
-from playground.schemas import BystanderRow, RequestRow, RunRequest
+from playground.schemas import RunRequest
 from playground.settings import LabSettings
 from playground.stats import summarize
 from playground.store import RunStore, Status
@@ -35,30 +35,17 @@ class RunInProgress(RuntimeError):
 
 
 @dataclass
-class LiveRun:
+class LiveRun(Recording):
     """What a run in flight has measured so far; the event stream reads it as it grows."""
 
     id: int
     request: RunRequest
     prediction: Prediction | None
-    sent_times: list[tuple[int, float]] = field(default_factory=list)
-    rows: list[RequestRow] = field(default_factory=list)
-    pings: list[BystanderRow] = field(default_factory=list)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
     status: Status = "running"
     error: str | None = None
     task: asyncio.Task[None] | None = None
     started: float = field(default_factory=perf_counter)
-
-    # The harness's Recorder:
-    def sent(self, i: int, sent_s: float) -> None:
-        self.sent_times.append((i, sent_s))
-
-    def done(self, row: RequestRow) -> None:
-        self.rows.append(row)
-
-    def bystander(self, row: BystanderRow) -> None:
-        self.pings.append(row)
 
 
 class RunManager:
