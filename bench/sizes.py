@@ -1,0 +1,45 @@
+"""How big each benchmark is: the full sizes the docs report, and tiny ones for the smoke test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sizes:
+    bursts: tuple[int, ...] = (100, 1_000, 5_000)
+    burst_delay_ms: int = 200
+    burst_repeats: int = 5
+    connections: int = 50
+    throughput_s: float = 5.0
+    throughput_rounds: int = 3
+    users: tuple[int, ...] = (100, 300)
+    users_delay_ms: int = 1_000
+    think_s: tuple[float, float] = (1.0, 3.0)
+    users_duration_s: float = 60.0
+    users_warmup_s: float = 15.0
+    users_cooldown_s: float = 5.0
+    page_requests: int = 10_000
+    page_delay_ms: int = 3_000
+    redraws: int = 5
+    startups: int = 3
+
+
+FULL = Sizes()
+SMOKE = Sizes(
+    bursts=(20, 100),
+    burst_repeats=1,
+    connections=10,
+    throughput_s=1.0,
+    throughput_rounds=1,
+    users=(10, 30),
+    users_delay_ms=200,
+    think_s=(0.1, 0.3),
+    users_duration_s=4.0,
+    users_warmup_s=1.0,
+    users_cooldown_s=0.5,
+    page_requests=300,
+    page_delay_ms=1_500,
+    redraws=1,
+    startups=1,
+)
