@@ -89,14 +89,15 @@ def measures(sizes: Sizes) -> list[Measure]:
     for n in sizes.bursts:
         names += [f"burst of {n:,}: overhead", f"burst of {n:,}: send spread"]
     names += [
-        f"burst of {_warm_size(sizes):,} on open connections: overhead",
+        f"burst of {_reference_burst(sizes):,} on open connections: overhead",
         "harness CPU per request",
         "lab CPU per request",
     ]
     return [(SECTION, name) for name in names]
 
 
-def _warm_size(sizes: Sizes) -> int:
+def _reference_burst(sizes: Sizes) -> int:
+    """The burst the per-request rows are measured on: the largest of at most 1,000."""
     return max(n for n in sizes.bursts if n <= 1_000)
 
 
@@ -113,12 +114,12 @@ async def measure(sizes: Sizes) -> list[Row]:
                 results[n].append(await one_burst(supervisor.base_url, supervisor.pid, n, delay))
                 await asyncio.sleep(0.5)
         for _ in range(sizes.burst_repeats):
-            warm.append(await warm_burst(supervisor.base_url, _warm_size(sizes), delay))
+            warm.append(await warm_burst(supervisor.base_url, _reference_burst(sizes), delay))
             await asyncio.sleep(0.5)
     rows: list[Row] = []
     for n, runs in results.items():
         rows += _burst_rows(n, delay, runs)
-    cpu_n = _warm_size(sizes)
+    cpu_n = _reference_burst(sizes)
     harness_ms = statistics.median(run.makespan_ms for run in results[cpu_n]) - delay
     rows.append(
         Row(
