@@ -61,12 +61,12 @@ class Playground:
                 self.process.wait()
 
 
-def start_playground(db_path: Path, *extra: str) -> Playground:
+def start_playground(db_path: Path, *extra: str, python: str = sys.executable) -> Playground:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [
-            sys.executable,
+            python,
             "-m",
             "playground",
             "--port",
