@@ -57,7 +57,7 @@ def steady(requests: Sequence[tuple[float, float, bool]], sizes: Sizes) -> Stead
     )
 
 
-async def run_locust(locust: Path, base_url: str, path: str, users: int, sizes: Sizes) -> Steady:
+async def run_locust(locust: Path, target: Target, users: int, sizes: Sizes) -> Steady:
     with tempfile.TemporaryDirectory(prefix="bench-locust-") as folder:
         out = Path(folder) / "requests.json"
         process = await asyncio.create_subprocess_exec(
@@ -72,7 +72,7 @@ async def run_locust(locust: Path, base_url: str, path: str, users: int, sizes: 
             "--run-time",
             f"{sizes.users_duration_s:g}s",
             "--host",
-            base_url,
+            target.base_url,
             "--stop-timeout",
             "5",
             "--only-summary",
@@ -80,7 +80,7 @@ async def run_locust(locust: Path, base_url: str, path: str, users: int, sizes: 
             "WARNING",
             env={
                 **os.environ,
-                "BENCH_PATH": path,
+                "BENCH_PATH": target.url.path_qs,
                 "BENCH_THINK": ",".join(str(bound) for bound in sizes.think_s),
                 "BENCH_OUT": str(out),
             },
@@ -96,9 +96,8 @@ async def run_locust(locust: Path, base_url: str, path: str, users: int, sizes: 
     return steady(records, sizes)
 
 
-async def run_playground(base_url: str, variant: str, users: int, sizes: Sizes) -> Steady:
+async def run_playground(target: Target, users: int, sizes: Sizes) -> Steady:
     recording = Recording()
-    target = Target(base_url, f"/s/sleep/{variant}", {"delay_ms": sizes.users_delay_ms})
     think_min, think_max = sizes.think_s
     arrival = Users(
         users=users, think_min_s=think_min, think_max_s=think_max, duration_s=sizes.users_duration_s
@@ -145,13 +144,14 @@ async def measure(sizes: Sizes) -> list[Row]:
     async with lab() as supervisor:
         for users in sizes.users:
             for variant, label in VARIANTS.items():
-                path = f"/s/sleep/{variant}?delay_ms={sizes.users_delay_ms}"
-                theirs = await run_locust(locust, supervisor.base_url, path, users, sizes)
+                params = {"delay_ms": sizes.users_delay_ms}
+                target = Target(supervisor.base_url, f"/s/sleep/{variant}", params)
+                theirs = await run_locust(locust, target, users, sizes)
                 await asyncio.sleep(1)
-                ours = await run_playground(supervisor.base_url, variant, users, sizes)
+                ours = await run_playground(target, users, sizes)
                 await asyncio.sleep(1)
                 note = (
-                    f"{path}, think {sizes.think_s[0]:g}–{sizes.think_s[1]:g} s, "
+                    f"{target.url.path_qs}, think {sizes.think_s[0]:g}–{sizes.think_s[1]:g} s, "
                     f"{sizes.users_duration_s:g} s runs, steady window {window:g} s: "
                     f"{ours.requests:,} requests vs Locust's {theirs.requests:,}"
                     + (

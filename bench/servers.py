@@ -37,14 +37,9 @@ async def lab(settings: LabSettings | None = None) -> AsyncIterator[LabSuperviso
         await supervisor.stop()
 
 
-def trivial_target(base_url: str) -> tuple[Target, str]:
+def trivial_target(base_url: str) -> Target:
     """The lab's cheapest endpoint: `hello`'s async variant, which returns a small JSON."""
-    return Target(base_url, "/s/hello/async", SCENARIOS["hello"].default_params()), "/s/hello/async"
-
-
-def url_of(target: Target) -> str:
-    query = "&".join(f"{name}={value}" for name, value in target.params.items())
-    return f"{target.base_url}{target.path}" + (f"?{query}" if query else "")
+    return Target(base_url, "/s/hello/async", SCENARIOS["hello"].default_params())
 
 
 def cpu_seconds(pid: int) -> float:

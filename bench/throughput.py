@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bench import tools
 from bench.report import Measure, Row
-from bench.servers import cpu_seconds, lab, trivial_target, url_of
+from bench.servers import cpu_seconds, lab, trivial_target
 from playground.harness import Limits, Recording, Target, fire
 from playground.schemas import Users
 from playground.stats import summarize
@@ -82,8 +82,8 @@ async def measure(connections: int, seconds: float, rounds: int) -> list[Row]:
     harness_turns: list[Turn] = []
     async with lab() as supervisor:
         assert supervisor.pid is not None
-        target, endpoint = trivial_target(supervisor.base_url)
-        url = url_of(target)
+        target = trivial_target(supervisor.base_url)
+        url = str(target.url)
         await wrk_rps(wrk, url, connections, 1, supervisor.pid)  # warm the lab up
         for _ in range(rounds):
             wrk_turns.append(await wrk_rps(wrk, url, connections, seconds, supervisor.pid))
@@ -109,7 +109,7 @@ async def measure(connections: int, seconds: float, rounds: int) -> list[Row]:
             target=f"≥ {TARGET_RATIO}× wrk",
             met=ratio >= TARGET_RATIO,
             note=(
-                f"{endpoint}, {connections} connections, {seconds:g} s, mean of {rounds} turns "
+                f"{target.path}, {connections} connections, {seconds:g} s, mean of {rounds} turns "
                 f"each (harness {listed(harness_turns)}; wrk {listed(wrk_turns)}); the lab's CPU "
                 f"per request: {lab_us(harness_turns):,.0f} µs under the harness, "
                 f"{lab_us(wrk_turns):,.0f} µs under wrk"

@@ -61,6 +61,12 @@ class Target:
     path: str
     params: dict[str, int]
 
+    @property
+    def url(self) -> URL:
+        return URL(self.base_url + self.path).with_query(
+            {name: str(value) for name, value in self.params.items()}
+        )
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -96,9 +102,7 @@ class _Run:
         self, session: aiohttp.ClientSession, target: Target, limits: Limits, recording: Recording
     ) -> None:
         self.session = session
-        self.url = URL(target.base_url + target.path).with_query(
-            {name: str(value) for name, value in target.params.items()}
-        )
+        self.url = target.url
         self.limits = limits
         self.recording = recording
         self.timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
