@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -24,6 +25,19 @@ __all__ = [
 ]
 
 
+def _non_finite_as_text(value: Any) -> Any:
+    """NaN and the infinities (Python's JSON reader takes them) as the text "nan" or "inf":
+    refused as not a number like any other text, and the 422 naming them stays JSON, which
+    has no NaN (FastAPI would fail to write it, a 500)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {key: _non_finite_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_non_finite_as_text(item) for item in value]
+    return value
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -34,6 +48,11 @@ class RunRequest(_Frozen):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _non_finite_as_text(cls, data: Any) -> Any:
+        return _non_finite_as_text(data)
 
     scenario: str = Field(examples=["sleep"])
     variant: str = Field(examples=["async"])
