@@ -38,6 +38,10 @@ class Ramp(LoadArrival):
     end_users: int = knob(
         50, label="to", unit="users", help="Users at the end.", ge=1, le=MAX_USERS
     )
+    think_min_s: float = knob(
+        0.5, label="Think from", unit="s", help=THINK_HELP, ge=0, le=MAX_THINK_S
+    )
+    think_max_s: float = knob(1.5, label="to", unit="s", help=THINK_HELP, ge=0, le=MAX_THINK_S)
     duration_s: float = knob(
         20.0,
         label="Over",
@@ -46,10 +50,6 @@ class Ramp(LoadArrival):
         ge=MIN_DURATION_S,
         le=MAX_DURATION_S,
     )
-    think_min_s: float = knob(
-        0.5, label="Think from", unit="s", help=THINK_HELP, ge=0, le=MAX_THINK_S
-    )
-    think_max_s: float = knob(1.5, label="to", unit="s", help=THINK_HELP, ge=0, le=MAX_THINK_S)
 
     @model_validator(mode="after")
     def _rising_and_think_in_order(self) -> Ramp:
