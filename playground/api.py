@@ -8,34 +8,15 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, status
 from sse_starlette import EventSourceResponse
 
+from playground.load import LOAD_MODELS
 from playground.runs import LiveRun, RunInProgress, RunManager
 from playground.scenarios import SCENARIOS, Scenario
-from playground.schemas import (
-    MAX_DURATION_S,
-    MAX_RATE_RPS,
-    MAX_REQUESTS,
-    MAX_THINK_S,
-    MAX_USERS,
-    Created,
-    LabSettingsIn,
-    RunRequest,
-)
+from playground.schemas import Created, LabSettingsIn, RunRequest
 from playground.settings import LabSettings
 from playground.stats import summarize
 from playground.store import RunRecord, RunStore
 from playground.stream import RenderSummary, run_events
 from playground.supervisor import LabSupervisor, LabUnavailable
-
-ARRIVAL_LIMITS = {
-    "burst": {"requests": [1, MAX_REQUESTS], "concurrency": [1, MAX_REQUESTS]},
-    "users": {
-        "users": [1, MAX_USERS],
-        "think_min_s": [0, MAX_THINK_S],
-        "think_max_s": [0, MAX_THINK_S],
-        "duration_s": [1, MAX_DURATION_S],
-    },
-    "rate": {"rate_rps": [0, MAX_RATE_RPS], "duration_s": [1, MAX_DURATION_S]},
-}
 
 
 def scenario_json(scenario: Scenario) -> dict[str, Any]:
@@ -94,7 +75,7 @@ def api_router(
     async def list_scenarios() -> dict[str, Any]:
         return {
             "scenarios": [scenario_json(scenario) for scenario in SCENARIOS.values()],
-            "arrival": ARRIVAL_LIMITS,
+            "arrival": {load.id: load.to_json() for load in LOAD_MODELS.values()},
         }
 
     def lab_json() -> dict[str, Any]:

@@ -17,8 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
@@ -26,12 +25,11 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from playground.schemas import MAX_REQUESTS, Arrival, Burst, BystanderRow, RequestRow, Users
+from playground.load import LOAD_MODELS
+from playground.schemas import Arrival, BystanderRow, RequestRow
 
 BYSTANDER_INTERVAL_S = 0.05
 BYSTANDER_GRACE_S = 2.0
-START_BATCH = 10
-"""A burst starts this many requests, then lets the loop send what is connected."""
 GC_THRESHOLD_DURING_RUN = 100_000
 """Allocations between young-generation collections while a run fires (Python's default: 700)."""
 
@@ -152,50 +150,6 @@ class _Run:
         return perf_counter() - self.t0
 
 
-async def _burst(run: _Run, arrival: Burst) -> None:
-    gate = asyncio.Semaphore(arrival.in_flight)
-
-    async def one() -> None:
-        async with gate:
-            await run.request(run.next_index())
-
-    async with asyncio.TaskGroup() as group:
-        for n in range(1, arrival.requests + 1):
-            group.create_task(one())
-            if n % START_BATCH == 0:
-                # Without this, every request connects before the first one is written: the lab
-                # would see nothing until the harness had opened all N connections.
-                await asyncio.sleep(0)
-
-
-async def _users(run: _Run, arrival: Users) -> None:
-    async def user() -> None:
-        while run.elapsed() < arrival.duration_s and run.issued < MAX_REQUESTS:
-            await run.request(run.next_index())
-            think = random.uniform(arrival.think_min_s, arrival.think_max_s)
-            if run.elapsed() + think >= arrival.duration_s:
-                return
-            await asyncio.sleep(think)
-
-    async with asyncio.TaskGroup() as group:
-        for _ in range(arrival.users):
-            group.create_task(user())
-
-
-async def _rate(run: _Run, arrival: Any) -> None:
-    async with asyncio.TaskGroup() as group:
-        for n in range(arrival.total):
-            await asyncio.sleep(max(0.0, n / arrival.rate_rps - run.elapsed()))
-            group.create_task(run.request(run.next_index()))
-
-
-_DRIVERS: dict[str, Callable[[_Run, Any], Awaitable[None]]] = {
-    "burst": _burst,
-    "users": _users,
-    "rate": _rate,
-}
-
-
 async def _bystander(
     base_url: str, t0: float, limits: Limits, recording: Recording, stop: asyncio.Event
 ) -> None:
@@ -234,12 +188,9 @@ async def _rare_collections() -> AsyncIterator[None]:
 
 
 def connector_limit(arrival: Arrival) -> int:
-    """Connections the run may open: never fewer than the requests it may have in flight."""
-    if isinstance(arrival, Burst):
-        return arrival.in_flight
-    if isinstance(arrival, Users):
-        return arrival.users
-    return 0  # open loop: as many as the schedule needs
+    """Connections the run may open: never fewer than the requests it may have in flight
+    (0, no limit, for an open loop)."""
+    return arrival.in_flight
 
 
 async def fire(target: Target, arrival: Arrival, limits: Limits, recording: Recording) -> bool:
@@ -257,7 +208,7 @@ async def fire(target: Target, arrival: Arrival, limits: Limits, recording: Reco
         completed = False
         try:
             async with asyncio.timeout(limits.deadline_s):
-                await _DRIVERS[arrival.model](run, arrival)
+                await LOAD_MODELS[arrival.model].drive(run, arrival)
             completed = True
             return True
         except TimeoutError:

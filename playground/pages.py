@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from playground.load import LOAD_MODELS
 from playground.predict import predict
 from playground.runs import RunInProgress, RunManager
 from playground.scenarios import SCENARIOS, Scenario
@@ -18,23 +19,22 @@ from playground.store import RunRecord, RunStore
 from playground.supervisor import LabSupervisor, LabUnavailable
 
 DEFAULT_SCENARIO = "sleep"
-ARRIVAL_FIELDS = {
-    "burst": ("requests", "concurrency"),
-    "users": ("users", "think_min_s", "think_max_s", "duration_s"),
-    "rate": ("rate_rps", "duration_s"),
-}
+DEFAULT_LOAD = "burst"
 PARAM_PREFIX = "param."
 MAX_COMPARED = 4
 
 
 def request_from_form(form: dict[str, str]) -> RunRequest:
-    """Build the API's request from the page's flat form; empty fields take their defaults."""
+    """Build the API's request from the page's flat form; empty fields take their defaults.
+
+    A form posts strings, so this validates laxly ("5" is 5), against the same limits."""
     scenario = SCENARIOS.get(form.get("scenario", ""))
-    model = form.get("model", "burst")
+    model = form.get("model", DEFAULT_LOAD)
+    load = LOAD_MODELS.get(model)
     arrival: dict[str, Any] = {"model": model}
-    for name in ARRIVAL_FIELDS.get(model, ()):
-        if form.get(name, "").strip():
-            arrival[name] = form[name].strip()
+    for spec in load.fields if load else ():
+        if form.get(spec.name, "").strip():
+            arrival[spec.name] = form[spec.name].strip()
     params = {
         key.removeprefix(PARAM_PREFIX): value.strip()
         for key, value in form.items()
@@ -46,24 +46,24 @@ def request_from_form(form: dict[str, str]) -> RunRequest:
             "variant": form.get("variant") or (scenario.variants[0].id if scenario else ""),
             "arrival": arrival,
             "params": params,
-        }
+        },
+        strict=False,
     )
 
 
 def error_messages(error: ValidationError) -> list[str]:
     messages = []
     for item in error.errors():
-        where = ".".join(
-            str(part) for part in item["loc"] if part not in ("burst", "users", "rate")
-        )
+        where = ".".join(str(part) for part in item["loc"] if part not in LOAD_MODELS)
         text = item["msg"].removeprefix("Value error, ")
         messages.append(f"{where}: {text}" if where else text)
     return messages
 
 
 def form_values(request: RunRequest | None, scenario: Scenario) -> dict[str, Any]:
-    """What the form shows: a stored run's settings, or the scenario's defaults."""
-    values: dict[str, Any] = {"model": "burst", "requests": 100, "concurrency": ""}
+    """What the form shows: a stored run's settings, or the scenario's defaults (a load's
+    knobs not in it show their declared defaults)."""
+    values: dict[str, Any] = {"model": DEFAULT_LOAD}
     values.update({f"{PARAM_PREFIX}{p.name}": p.default for p in scenario.params})
     values["variant"] = scenario.variants[0].id
     if request is not None:

@@ -66,8 +66,7 @@ class RunManager:
         return self.active is not None and not self.active.finished.is_set()
 
     def limits(self, request: RunRequest) -> Limits:
-        duration = getattr(request.arrival, "duration_s", 0.0)
-        return Limits(self.request_timeout_s, self.deadline_s + duration)
+        return Limits(self.request_timeout_s, self.deadline_s + request.arrival.planned_s)
 
     async def start(self, request: RunRequest) -> LiveRun:
         async with self._lock:

@@ -2,88 +2,58 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypedDict
+import math
+from typing import Any, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from playground.load import Arrival, Burst, Ramp, Rate, Users
 from playground.scenarios import SCENARIOS
 
-MAX_REQUESTS = 10_000
-MAX_USERS = 1_000
-MAX_DURATION_S = 120.0
-MAX_THINK_S = 60.0
-MAX_RATE_RPS = 2_000.0
+__all__ = [
+    "Arrival",
+    "Burst",
+    "BystanderRow",
+    "Created",
+    "LabSettingsIn",
+    "Ramp",
+    "Rate",
+    "RequestRow",
+    "RunRequest",
+    "Summary",
+    "Users",
+]
+
+
+def _non_finite_as_text(value: Any) -> Any:
+    """NaN and the infinities (Python's JSON reader takes them) as the text "nan" or "inf":
+    refused as not a number like any other text, and the 422 naming them stays JSON, which
+    has no NaN (FastAPI would fail to write it, a 500)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {key: _non_finite_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_non_finite_as_text(item) for item in value]
+    return value
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Burst(_Frozen):
-    """N requests, at most C in flight at once."""
-
-    model: Literal["burst"] = "burst"
-    requests: int = Field(100, ge=1, le=MAX_REQUESTS, description="N: how many requests.")
-    concurrency: int | None = Field(
-        None, ge=1, le=MAX_REQUESTS, description="C: most requests in flight; empty: all at once."
-    )
-
-    @model_validator(mode="after")
-    def _concurrency_within_requests(self) -> Burst:
-        if self.concurrency is not None and self.concurrency > self.requests:
-            raise ValueError(
-                f"concurrency ({self.concurrency:,}) cannot exceed requests ({self.requests:,}); "
-                "leave it empty to send all at once"
-            )
-        return self
-
-    @property
-    def in_flight(self) -> int:
-        return self.concurrency or self.requests
-
-
-class Users(_Frozen):
-    """U closed-loop users, each: request, think a time drawn from [a, b]; for T seconds."""
-
-    model: Literal["users"] = "users"
-    users: int = Field(100, ge=1, le=MAX_USERS)
-    think_min_s: float = Field(1.0, ge=0, le=MAX_THINK_S)
-    think_max_s: float = Field(3.0, ge=0, le=MAX_THINK_S)
-    duration_s: float = Field(10.0, ge=1, le=MAX_DURATION_S)
-
-    @model_validator(mode="after")
-    def _think_range_in_order(self) -> Users:
-        if self.think_min_s > self.think_max_s:
-            raise ValueError(
-                f"think_min_s ({self.think_min_s}) cannot exceed think_max_s ({self.think_max_s})"
-            )
-        return self
-
-
-class Rate(_Frozen):
-    """Open loop: R requests a second for T seconds, each on schedule whatever came back."""
-
-    model: Literal["rate"] = "rate"
-    rate_rps: float = Field(50.0, gt=0, le=MAX_RATE_RPS)
-    duration_s: float = Field(10.0, ge=1, le=MAX_DURATION_S)
-
-    @model_validator(mode="after")
-    def _total_within_cap(self) -> Rate:
-        if self.total > MAX_REQUESTS:
-            raise ValueError(
-                f"rate × duration is {self.total:,} requests; at most {MAX_REQUESTS:,} per run"
-            )
-        return self
-
-    @property
-    def total(self) -> int:
-        return max(1, round(self.rate_rps * self.duration_s))
-
-
-Arrival = Annotated[Burst | Users | Rate, Field(discriminator="model")]
-
-
 class RunRequest(_Frozen):
+    """A run as the API takes it: strict, so `true` is no 1 and `"5"` no 5. The page's form
+    posts strings and validates the same model with `strict=False` (`pages.request_from_form`).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _non_finite_as_text(cls, data: Any) -> Any:
+        return _non_finite_as_text(data)
+
     scenario: str = Field(examples=["sleep"])
     variant: str = Field(examples=["async"])
     arrival: Arrival = Field(default_factory=lambda: Burst())

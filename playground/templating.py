@@ -7,6 +7,8 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from playground.load import LOAD_MODELS, stored_arrival
+
 _PACKAGE = Path(__file__).parent
 
 
@@ -35,4 +37,6 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["ms"] = _ms
     templates.env.filters["num"] = _num
     templates.env.filters["inline_code"] = _inline_code
+    templates.env.filters["arrival"] = stored_arrival
+    templates.env.globals["load_models"] = LOAD_MODELS
     return templates

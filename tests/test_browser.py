@@ -123,3 +123,28 @@ def test_runs_compare_side_by_side_on_one_time_axis(page: Page, playground: Play
 
     page.goto(f"{playground.url}/compare?runs={fast['id']}")
     expect(page.locator(".errors")).to_contain_text("tick 2 to 4 stored runs")
+
+
+def test_a_ramp_chosen_in_the_form_runs_to_its_end(page: Page) -> None:
+    page.select_option("select[name=model]", "ramp")
+    ramp = page.locator("fieldset[data-model=ramp]")
+    expect(ramp).to_be_visible()
+    expect(page.locator("fieldset[data-model=burst]")).to_be_hidden()
+    page.check("input[name=variant][value=async]")
+    ramp.locator("input[name=start_users]").fill("1")
+    ramp.locator("input[name=end_users]").fill("8")
+    ramp.locator("input[name=duration_s]").fill("3")
+    ramp.locator("input[name=think_min_s]").fill("0.1")
+    ramp.locator("input[name=think_max_s]").fill("0.2")
+    page.fill("input[name='param.delay_ms']", "100")
+    expect(page.locator(".prediction")).to_contain_text("U(t)=1→8 users")
+    page.click("button.run-button")
+
+    expect(page).to_have_url(re.compile(r"/runs/\d+$"))
+    expect(page.locator(".run-head")).to_contain_text("1 → 8 users over 3 s")
+    expect(page.locator(".status-line")).to_contain_text("done", timeout=60_000)
+    assert drawn_rows(page) > 8
+    # The permalink shows the form as the run was set.
+    page.reload()
+    expect(page.locator("select[name=model]")).to_have_value("ramp")
+    expect(page.locator("fieldset[data-model=ramp] input[name=end_users]")).to_have_value("8")

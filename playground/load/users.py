@@ -1,0 +1,111 @@
+"""Users: U closed-loop users for T seconds, each sending a request, waiting for its answer,
+then thinking a time drawn from [a, b] (like Locust's `between(a, b)`)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from typing import Literal
+
+from pydantic import model_validator
+
+from playground.load.base import (
+    MAX_DURATION_S,
+    MAX_REQUESTS,
+    MAX_THINK_S,
+    MAX_USERS,
+    MIN_DURATION_S,
+    LoadArrival,
+    LoadModel,
+    Prediction,
+    Runner,
+    capacity_rps,
+    capacity_text,
+    knob,
+    think_in_order,
+)
+from playground.scenarios.base import QueueModel
+
+THINK_HELP = "Each user thinks a time drawn uniformly from [from, to] between requests."
+
+
+class Users(LoadArrival):
+    """U closed-loop users, each: request, think a time drawn from [a, b]; for T seconds."""
+
+    model: Literal["users"] = "users"
+    users: int = knob(
+        100, label="Users", unit="U", help="Users, each one request at a time.", ge=1, le=MAX_USERS
+    )
+    duration_s: float = knob(
+        10.0,
+        label="For",
+        unit="s",
+        help="How long the users keep sending.",
+        ge=MIN_DURATION_S,
+        le=MAX_DURATION_S,
+    )
+    think_min_s: float = knob(
+        1.0, label="Think from", unit="s", help=THINK_HELP, ge=0, le=MAX_THINK_S
+    )
+    think_max_s: float = knob(3.0, label="to", unit="s", help=THINK_HELP, ge=0, le=MAX_THINK_S)
+
+    @model_validator(mode="after")
+    def _think_range_in_order(self) -> Users:
+        think_in_order(self.think_min_s, self.think_max_s)
+        return self
+
+    def describe(self) -> str:
+        return (
+            f"{self.users:,} users, think {self.think_min_s:g}–{self.think_max_s:g} s,"
+            f" for {self.duration_s:g} s"
+        )
+
+    @property
+    def in_flight(self) -> int:
+        return self.users
+
+    @property
+    def planned_s(self) -> float:
+        return self.duration_s
+
+    @property
+    def total(self) -> None:
+        return None
+
+
+async def user(run: Runner, think_min_s: float, think_max_s: float, until_s: float) -> None:
+    """One closed-loop user: request, wait for the answer, think; until `until_s`."""
+    while run.elapsed() < until_s and run.issued < MAX_REQUESTS:
+        await run.request(run.next_index())
+        think = random.uniform(think_min_s, think_max_s)
+        if run.elapsed() + think >= until_s:
+            return
+        await asyncio.sleep(think)
+
+
+async def drive(run: Runner, arrival: Users) -> None:
+    async with asyncio.TaskGroup() as group:
+        for _ in range(arrival.users):
+            group.create_task(
+                user(run, arrival.think_min_s, arrival.think_max_s, arrival.duration_s)
+            )
+
+
+def predict(model: QueueModel, arrival: Users) -> Prediction:
+    """Each user's cycle is one service and one mean think; the slots cap the sum."""
+    cycle = model.service_s + (arrival.think_min_s + arrival.think_max_s) / 2
+    offered = arrival.users / cycle if cycle > 0 else math.inf
+    throughput = min(offered, capacity_rps(model))
+    return Prediction(
+        makespan_s=arrival.duration_s + model.service_s,
+        throughput_rps=throughput if throughput < math.inf else None,
+        formula=f"min(U={arrival.users:,} / {cycle:.2f} s per cycle, {capacity_text(model)})"
+        f" = {throughput:,.1f} req/s for {arrival.duration_s:g} s",
+        model_text="min(U / (service + mean think), slots / service) req/s for T",
+    )
+
+
+LOAD = LoadModel(
+    arrival=Users, title="Users: U users who think between requests", drive=drive, predict=predict
+)
