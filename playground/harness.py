@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import gc
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
@@ -60,6 +60,8 @@ class Target:
     base_url: str
     path: str
     params: dict[str, int]
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Sent with every request and the bystander's ping: the lab's secret."""
 
     @property
     def url(self) -> URL:
@@ -103,6 +105,7 @@ class _Run:
     ) -> None:
         self.session = session
         self.url = target.url
+        self.headers = target.headers
         self.limits = limits
         self.recording = recording
         self.timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
@@ -121,7 +124,9 @@ class _Run:
         self.recording.sent(i, sent - self.t0)
         row = _unanswered(i, sent - self.t0)
         try:
-            async with self.session.get(self.url, timeout=self.timeout) as resp:
+            async with self.session.get(
+                self.url, headers=self.headers, timeout=self.timeout
+            ) as resp:
                 row["status_code"] = resp.status
                 body: dict[str, Any] = await resp.json() if resp.status == 200 else {}
                 if resp.status != 200:
@@ -197,11 +202,13 @@ _DRIVERS: dict[str, Callable[[_Run, Any], Awaitable[None]]] = {
 
 
 async def _bystander(
-    base_url: str, t0: float, limits: Limits, recording: Recording, stop: asyncio.Event
+    target: Target, t0: float, limits: Limits, recording: Recording, stop: asyncio.Event
 ) -> None:
     """Ping the lab every 50 ms from a connection of its own, one ping at a time, until `stop`."""
     timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
-    async with aiohttp.ClientSession(base_url, timeout=timeout) as session:
+    async with aiohttp.ClientSession(
+        target.base_url, headers=target.headers, timeout=timeout
+    ) as session:
         while not stop.is_set():
             sent = perf_counter()
             row = BystanderRow(at_s=sent - t0, latency_ms=None, error=None)
@@ -252,7 +259,7 @@ async def fire(target: Target, arrival: Arrival, limits: Limits, recording: Reco
         run = _Run(session, target, limits, recording)
         stop_pinging = asyncio.Event()
         bystander = asyncio.create_task(
-            _bystander(target.base_url, run.t0, limits, recording, stop_pinging), name="bystander"
+            _bystander(target, run.t0, limits, recording, stop_pinging), name="bystander"
         )
         completed = False
         try:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from playground.scenarios import SCENARIOS
+from playground.verdict import Verdict
 
 MAX_REQUESTS = 10_000
 MAX_USERS = 1_000
@@ -146,6 +147,9 @@ class Summary(TypedDict):
     bystander_max_ms: float
     predicted_makespan_s: float | None
     predicted_throughput_rps: float | None
+    failure: NotRequired[str | None]
+    """Most requests failed, and why (runs stored before it was added lack it)."""
+    verdict: NotRequired[Verdict | None]
 
 
 class RequestRow(TypedDict):
