@@ -29,7 +29,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 @contextlib.asynccontextmanager
 async def lab(settings: LabSettings | None = None) -> AsyncIterator[LabSupervisor]:
     """A fresh lab process, as the playground supervises it (default settings: 40 threads)."""
-    supervisor = LabSupervisor(settings or LabSettings())
+    supervisor = LabSupervisor(settings or LabSettings(), guarded=False)  # wrk and Locust call it
     await supervisor.start()
     try:
         yield supervisor

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, status
 from sse_starlette import EventSourceResponse
 
+from playground.lab.info import LabInfo
 from playground.load import LOAD_MODELS
 from playground.runs import LiveRun, RunInProgress, RunManager
 from playground.scenarios import SCENARIOS, Scenario
@@ -19,7 +20,8 @@ from playground.stream import RenderSummary, run_events
 from playground.supervisor import LabSupervisor, LabUnavailable
 
 
-def scenario_json(scenario: Scenario) -> dict[str, Any]:
+def scenario_json(scenario: Scenario, lab: LabInfo | None) -> dict[str, Any]:
+    """A scenario, its texts rendered with the facts of the lab running now."""
     return {
         "id": scenario.id,
         "name": scenario.name,
@@ -30,8 +32,8 @@ def scenario_json(scenario: Scenario) -> dict[str, Any]:
                 "id": variant.id,
                 "label": variant.label,
                 "kind": "async def" if variant.is_async else "def",
-                "explanation": variant.explanation,
-                "model": variant.model_text,
+                "explanation": variant.explain(lab),
+                "model": variant.model_line(lab),
                 "source": variant.source(),
             }
             for variant in scenario.variants
@@ -74,7 +76,7 @@ def api_router(
     @router.get("/scenarios")
     async def list_scenarios() -> dict[str, Any]:
         return {
-            "scenarios": [scenario_json(scenario) for scenario in SCENARIOS.values()],
+            "scenarios": [scenario_json(scenario, lab.info) for scenario in SCENARIOS.values()],
             "arrival": {load.id: load.to_json() for load in LOAD_MODELS.values()},
         }
 

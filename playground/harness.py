@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
@@ -58,6 +58,8 @@ class Target:
     base_url: str
     path: str
     params: dict[str, int]
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Sent with every request and the bystander's ping: the lab's secret."""
 
     @property
     def url(self) -> URL:
@@ -101,6 +103,7 @@ class _Run:
     ) -> None:
         self.session = session
         self.url = target.url
+        self.headers = target.headers
         self.limits = limits
         self.recording = recording
         self.timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
@@ -119,7 +122,9 @@ class _Run:
         self.recording.sent(i, sent - self.t0)
         row = _unanswered(i, sent - self.t0)
         try:
-            async with self.session.get(self.url, timeout=self.timeout) as resp:
+            async with self.session.get(
+                self.url, headers=self.headers, timeout=self.timeout
+            ) as resp:
                 row["status_code"] = resp.status
                 body: dict[str, Any] = await resp.json() if resp.status == 200 else {}
                 if resp.status != 200:
@@ -151,11 +156,13 @@ class _Run:
 
 
 async def _bystander(
-    base_url: str, t0: float, limits: Limits, recording: Recording, stop: asyncio.Event
+    target: Target, t0: float, limits: Limits, recording: Recording, stop: asyncio.Event
 ) -> None:
     """Ping the lab every 50 ms from a connection of its own, one ping at a time, until `stop`."""
     timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
-    async with aiohttp.ClientSession(base_url, timeout=timeout) as session:
+    async with aiohttp.ClientSession(
+        target.base_url, headers=target.headers, timeout=timeout
+    ) as session:
         while not stop.is_set():
             sent = perf_counter()
             row = BystanderRow(at_s=sent - t0, latency_ms=None, error=None)
@@ -203,7 +210,7 @@ async def fire(target: Target, arrival: Arrival, limits: Limits, recording: Reco
         run = _Run(session, target, limits, recording)
         stop_pinging = asyncio.Event()
         bystander = asyncio.create_task(
-            _bystander(target.base_url, run.t0, limits, recording, stop_pinging), name="bystander"
+            _bystander(target, run.t0, limits, recording, stop_pinging), name="bystander"
         )
         completed = False
         try:

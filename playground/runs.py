@@ -74,6 +74,9 @@ class RunManager:
                 raise RunInProgress(self.active.id)
             if self.lab.info is None:
                 raise LabUnavailable("the lab is not running; it is being restarted")
+            await self.lab.check_helpers()  # a dead upstream or process pool is restarted first
+            if self.lab.info is None:
+                raise LabUnavailable("the lab is not running; it is being restarted")
             prediction = predict(request, self.lab.info)
             run_id = await self.store.create_run(
                 scenario=request.scenario,
@@ -121,7 +124,10 @@ class RunManager:
     async def _execute(self, live: LiveRun) -> None:
         request = live.request
         target = Target(
-            self.lab.base_url, f"/s/{request.scenario}/{request.variant}", request.full_params()
+            self.lab.base_url,
+            f"/s/{request.scenario}/{request.variant}",
+            request.full_params(),
+            headers=self.lab.headers,
         )
         lab_exited = self.lab.exited()
         harness = asyncio.create_task(fire(target, request.arrival, self.limits(request), live))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from playground.load import Arrival, Burst, Ramp, Rate, Users
 from playground.scenarios import SCENARIOS
+from playground.verdict import Verdict
 
 __all__ = [
     "Arrival",
@@ -116,6 +117,9 @@ class Summary(TypedDict):
     bystander_max_ms: float
     predicted_makespan_s: float | None
     predicted_throughput_rps: float | None
+    failure: NotRequired[str | None]
+    """Most requests failed, and why (runs stored before it was added lack it)."""
+    verdict: NotRequired[Verdict | None]
 
 
 class RequestRow(TypedDict):

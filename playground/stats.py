@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from playground.predict import Prediction
 from playground.schemas import BystanderRow, RequestRow, Summary
+from playground.verdict import verdict
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -40,6 +42,16 @@ def handler_intervals(rows: Iterable[RequestRow]) -> list[tuple[float, float]]:
     ]
 
 
+def failure(rows: Sequence[RequestRow]) -> str | None:
+    """When most requests failed, how many and the commonest reason; else None."""
+    errors = [row["error"] for row in rows if row["error"] is not None]
+    if not rows or len(errors) * 2 <= len(rows):
+        return None
+    reason, count = Counter(errors).most_common(1)[0]
+    others = f" ({count:,} of them)" if count < len(errors) else ""
+    return f"{len(errors):,} of {len(rows):,} requests failed: {reason}{others}"
+
+
 def summarize(
     rows: Sequence[RequestRow], bystander: Sequence[BystanderRow], prediction: Prediction | None
 ) -> Summary:
@@ -64,4 +76,10 @@ def summarize(
         bystander_max_ms=max(pings, default=0.0),
         predicted_makespan_s=prediction.makespan_s if prediction else None,
         predicted_throughput_rps=prediction.throughput_rps if prediction else None,
+        failure=failure(rows),
+        verdict=verdict(
+            makespan,
+            prediction.makespan_s if prediction else None,
+            prediction.formula if prediction else "",
+        ),
     )

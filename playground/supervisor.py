@@ -17,9 +17,8 @@ from time import perf_counter
 
 import aiohttp
 
-from playground.lab.app import settings_to_env
+from playground.lab.contract import Contract, new_secret
 from playground.lab.info import LabInfo
-from playground.lab.server import PARENT_PID_ENV
 from playground.ports import LOOPBACK, free_port
 from playground.settings import LabSettings
 
@@ -33,10 +32,17 @@ class LabUnavailable(RuntimeError):
 
 
 class LabSupervisor:
-    def __init__(self, settings: LabSettings, *, start_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, settings: LabSettings, *, start_timeout_s: float = 30.0, guarded: bool = True
+    ) -> None:
         self.settings = settings
         self.start_timeout_s = start_timeout_s
+        self.guarded = guarded
+        """With a secret made at each start, the lab answers only who has it; unguarded (for
+        wrk and Locust in the benchmarks), it answers anyone on the machine."""
         self.base_url = ""
+        self.headers: dict[str, str] = {}
+        """What every request to the lab must carry: its secret."""
         self.info: LabInfo | None = None
         self.restarts = 0
         self._process: asyncio.subprocess.Process | None = None
@@ -72,7 +78,10 @@ class LabSupervisor:
 
     async def _start(self) -> None:
         port = free_port()
-        env = {**os.environ, **settings_to_env(self.settings), PARENT_PID_ENV: str(os.getpid())}
+        secret = new_secret() if self.guarded else None
+        contract = Contract(self.settings, secret=secret, parent_pid=os.getpid())
+        self.headers = contract.headers
+        env = contract.environ()
         self._process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -96,7 +105,7 @@ class LabSupervisor:
 
     async def _wait_healthy(self) -> LabInfo:
         deadline = perf_counter() + self.start_timeout_s
-        async with aiohttp.ClientSession(self.base_url) as session:
+        async with aiohttp.ClientSession(self.base_url, headers=self.headers) as session:
             while perf_counter() < deadline:
                 if self._exited is not None and self._exited.done():
                     raise LabUnavailable(f"the lab failed to start: {self._exited.result()}")
@@ -148,9 +157,31 @@ class LabSupervisor:
             return False
         try:
             async with (
-                aiohttp.ClientSession(self.base_url) as session,
+                aiohttp.ClientSession(self.base_url, headers=self.headers) as session,
                 session.get("/info", timeout=aiohttp.ClientTimeout(2)) as resp,
             ):
                 return resp.status == 200
         except (aiohttp.ClientError, TimeoutError):
             return False
+
+    async def check_helpers(self, timeout_s: float = 60.0) -> list[str]:
+        """Before a run: the lab checks its helpers (the upstream, the process pool) and
+        restarts a dead one; a lab that cannot is restarted. Returns what was repaired."""
+        problem = "the lab is not running"
+        if self.base_url:
+            try:
+                async with (
+                    aiohttp.ClientSession(self.base_url, headers=self.headers) as session,
+                    session.get("/health", timeout=aiohttp.ClientTimeout(timeout_s)) as resp,
+                ):
+                    if resp.status == 200:
+                        repaired: list[str] = (await resp.json())["repaired"]
+                        for note in repaired:
+                            log.warning("lab helper repaired: %s", note)
+                        return repaired
+                    problem = f"its health check answered HTTP {resp.status}"
+            except (aiohttp.ClientError, TimeoutError) as error:
+                problem = f"its health check failed: {type(error).__name__}"
+        log.warning("the lab's helpers are not well (%s); restarting the lab", problem)
+        await self.restart()
+        return [f"the lab was restarted: {problem}"]

@@ -1,9 +1,13 @@
-"""The lab's settings: a smaller threadpool narrows `def`'s waves; no change mid-run."""
+"""The lab's settings: a smaller threadpool narrows `def`'s waves, and every text that names it
+says so; no change mid-run."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 
+from playground.scenarios import SCENARIOS, Scenario, Variant
 from tests.conftest import Playground, burst, handler_intervals, max_overlap
 
 
@@ -35,3 +39,52 @@ def test_bad_settings_get_422_and_changes_wait_for_the_run(playground: Playgroun
     assert busy.status_code == 409
     playground.client.post(f"/api/runs/{run_id}/cancel")
     assert playground.wait(run_id)["status"] == "cancelled"
+
+
+def texts_of_the_page(server: Playground, scenario: Scenario, variant: Variant) -> list[str]:
+    """The explanation and the model line the page shows for a variant."""
+    page = server.client.get(
+        "/partials/variant", params={"scenario": scenario.id, "variant": variant.id}
+    ).text
+    explanation = re.search(r'<p class="explanation">(.*?)</p>', page, re.S)
+    model = re.search(r"model: <code>(.*?)</code>", page, re.S)
+    assert explanation and model, page
+    return [html.unescape(re.sub(r"<[^>]+>", "", found.group(1))) for found in (explanation, model)]
+
+
+def without_measured(text: str, calibration: dict[str, float]) -> str:
+    """The text without the numbers the lab measured at start, which may be anything."""
+    for value in calibration.values():
+        text = re.sub(rf"\b({value:,.0f}|{value:.0f}|{value:.1f})\b", "", text)
+    return text
+
+
+def test_texts_follow_the_threadpool_the_lab_runs_with(
+    fresh_playground: Callable[..., Playground],
+) -> None:
+    server = fresh_playground()
+    changed = server.client.put(
+        "/api/lab/settings", json={"threadpool": 10, "workers": 1, "processes": 1}
+    )
+    assert changed.status_code == 200, changed.text
+    calibration = changed.json()["info"]["calibration"]
+
+    api = {
+        (scenario["id"], variant["id"]): [variant["explanation"], variant["model"]]
+        for scenario in server.client.get("/api/scenarios").json()["scenarios"]
+        for variant in scenario["variants"]
+    }
+    page = {
+        (scenario.id, variant.id): texts_of_the_page(server, scenario, variant)
+        for scenario in SCENARIOS.values()
+        for variant in scenario.variants
+    }
+    for texts in (api, page):
+        assert set(texts) == {(s.id, v.id) for s in SCENARIOS.values() for v in s.variants}
+        everything = [
+            without_measured(text, calibration) for pair in texts.values() for text in pair
+        ]
+        assert not [text for text in everything if re.search(r"\b40\b", text)]
+        assert sum(bool(re.search(r"\b10\b", text)) for text in everything) >= 10
+        assert "10 requests wait side by side" in texts[("sleep", "sync")][0]
+        assert "threadpool = 10" in texts[("database", "sync")][1]

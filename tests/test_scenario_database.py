@@ -65,9 +65,3 @@ def test_sqlite3_inside_async_def_freezes_the_loop(playground: Playground) -> No
     assert run["summary"]["makespan_s"] >= 8 * QUERY_S * 0.95
     pings = [row["latency_ms"] for row in run["bystander"] if row["latency_ms"] is not None]
     assert max(pings) >= QUERY_S * 1000 * 0.8
-
-
-def test_query_time_beyond_its_cap_gets_422(playground: Playground) -> None:
-    response = playground.client.post("/api/runs", json=query("sync", 1, query_ms=5_001))
-    assert response.status_code == 422
-    assert "query_ms must be within 0..5,000 ms" in response.text

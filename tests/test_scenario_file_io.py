@@ -9,9 +9,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from tests import helpers
 from tests.conftest import Playground, handler_intervals, max_overlap, span_intervals
 
 LAB_FILE = re.compile(r"[0-9a-f]{32}\.bin")
@@ -34,24 +34,35 @@ def lab_named_files(folder: Path) -> set[str]:
 def test_files_are_written_only_in_the_labs_own_folder(playground: Playground) -> None:
     places = [Path(tempfile.gettempdir()), Path.cwd()]
     before = [lab_named_files(place) for place in places]
-    written: list[Path] = []
     for variant in VARIANTS:
         run = playground.run(file_io(variant))
         assert run["status"] == "done"
         assert run["summary"]["errors"] == 0
         assert len(span_intervals(run, "write")) == 10
-        # The lab's answer names the file it wrote; the harness keeps only the timing.
-        answer = httpx.get(f"{playground.lab()['url']}/s/file-io/{variant}?size_kb=4").json()
-        written.append(Path(answer["result"]["path"]))
-    folders = {path.parent for path in written}
-    assert len(folders) == 1
-    folder = folders.pop()
-    assert folder.name.startswith("playground-file-io-")
-    assert folder.parent == Path(tempfile.gettempdir())
-    assert all(LAB_FILE.fullmatch(path.name) for path in written)
-    # Each file is removed once written; nothing with a lab's name turned up anywhere else.
-    assert folder.is_dir()
-    assert list(folder.iterdir()) == []
+    assert [lab_named_files(place) for place in places] == before
+
+
+def test_a_lab_writes_into_a_folder_of_its_own_and_leaves_nothing() -> None:
+    places = [Path(tempfile.gettempdir()), Path.cwd()]
+    before = [lab_named_files(place) for place in places]
+    written: list[Path] = []
+    for lab in helpers.lab(processes=1):
+        with lab.client() as client:
+            for variant in VARIANTS:
+                # The lab's answer names the file it wrote; the harness keeps only the timing.
+                answer = client.get(f"/s/file-io/{variant}", params={"size_kb": 4}).json()
+                written.append(Path(answer["result"]["path"]))
+        folders = {path.parent for path in written}
+        assert len(folders) == 1
+        folder = folders.pop()
+        assert folder.name.startswith("playground-file-io-")
+        assert folder.parent == Path(tempfile.gettempdir())
+        assert all(LAB_FILE.fullmatch(path.name) for path in written)
+        # Each file is removed once written.
+        assert folder.is_dir()
+        assert list(folder.iterdir()) == []
+    assert not folder.exists()  # and the folder with the lab
+    # Nothing with a lab's name turned up anywhere else.
     assert [lab_named_files(place) for place in places] == before
 
 

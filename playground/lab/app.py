@@ -1,51 +1,39 @@
 """The lab's app factory: every scenario's variants as real endpoints, a ping, and its own facts.
 
-Routes:
+Routes (each behind the `Guard`: the secret its supervisor gave it, a loopback Host):
 - `GET /s/{scenario}/{variant}?param=...` — a variant's endpoint, its JSON wrapped with timing;
+  params outside the scenario's limits get a 422 before the endpoint runs;
 - `GET /ping` — the bystander: an `async def` that returns at once, unless the loop is blocked;
-- `GET /info` — the lab's pools, read from the running lab;
+- `GET /info` — the lab's pools, read from the running lab, and what it calibrated at start;
+- `GET /health` — checks the scenarios' helpers (the upstream, the process pool), restarting a
+  dead one, before a run;
 - `GET /clock` — the lab's `perf_counter()`, to check it agrees with the harness's.
+
+What the scenarios open in the lab's lifespan lives on `app.state`, never in module globals.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from time import perf_counter
 from typing import Any
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from playground.lab.contract import Contract
+from playground.lab.guard import Guard
 from playground.lab.info import read_lab_info
+from playground.lab.limits import within_limits
 from playground.lab.timing import timed
 from playground.scenarios import SCENARIOS
-from playground.settings import LabSettings
-
-ENV_PREFIX = "PLAYGROUND_LAB_"
 
 
-def settings_to_env(settings: LabSettings) -> dict[str, str]:
-    return {
-        f"{ENV_PREFIX}THREADPOOL": str(settings.threadpool),
-        f"{ENV_PREFIX}WORKERS": str(settings.workers),
-        f"{ENV_PREFIX}PROCESSES": str(settings.processes),
-    }
-
-
-def settings_from_env() -> LabSettings:
-    defaults = LabSettings()
-    return LabSettings(
-        threadpool=int(os.environ.get(f"{ENV_PREFIX}THREADPOOL", defaults.threadpool)),
-        workers=int(os.environ.get(f"{ENV_PREFIX}WORKERS", defaults.workers)),
-        processes=int(os.environ.get(f"{ENV_PREFIX}PROCESSES", defaults.processes)),
-    )
-
-
-def create_lab_app(settings: LabSettings | None = None) -> FastAPI:
-    """Build the lab. With no settings, read them from the environment the supervisor set."""
-    settings = settings or settings_from_env()
+def create_lab_app(contract: Contract | None = None) -> FastAPI:
+    """Build the lab. With no contract, read it from the environment its supervisor set."""
+    contract = contract or Contract.from_env()
+    settings = contract.settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,7 +45,9 @@ def create_lab_app(settings: LabSettings | None = None) -> FastAPI:
             yield
 
     app = FastAPI(title="Async Playground lab", lifespan=lifespan)
+    app.add_middleware(Guard, secret=contract.secret)
     app.state.settings = settings  # scenarios size their pools from it
+    app.state.calibration = {}  # and report what they measured at start into it
 
     @app.get("/ping")
     async def ping() -> dict[str, str]:
@@ -65,7 +55,22 @@ def create_lab_app(settings: LabSettings | None = None) -> FastAPI:
 
     @app.get("/info")
     async def info() -> dict[str, Any]:
-        return read_lab_info(workers=settings.workers, processes=settings.processes).to_json()
+        return read_lab_info(
+            workers=settings.workers,
+            processes=settings.processes,
+            calibration=app.state.calibration,
+        ).to_json()
+
+    @app.get("/health")
+    async def health() -> dict[str, list[str]]:
+        """Check every scenario's helpers, restarting what died; says what was repaired."""
+        repaired = []
+        for scenario in SCENARIOS.values():
+            if scenario.lab_check is not None:
+                note = await scenario.lab_check(app)
+                if note:
+                    repaired.append(f"{scenario.id}: {note}")
+        return {"repaired": repaired}
 
     @app.get("/clock")
     async def clock() -> dict[str, float]:
@@ -78,6 +83,7 @@ def create_lab_app(settings: LabSettings | None = None) -> FastAPI:
                 timed(variant.endpoint),
                 methods=["GET"],
                 response_model=None,  # the body is the endpoint's result plus its timing
+                dependencies=[Depends(within_limits(scenario.params))],
                 name=f"{scenario.id}:{variant.id}",
             )
     return app

@@ -1,9 +1,10 @@
-"""What the lab reports about itself: the pools that decide how much runs at once."""
+"""What the lab reports about itself: the pools that decide how much runs at once, and what
+it measured on this machine when it started."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import anyio.to_thread
@@ -19,16 +20,26 @@ class LabInfo:
     workers: int
     processes: int
     pid: int
+    calibration: dict[str, float] = field(default_factory=dict)
+    """Costs the scenarios measured at the lab's start, by name (see each scenario's lifespan)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LabInfo:
-        return cls(**{name: int(data[name]) for name in cls.__dataclass_fields__})
+        pools = {
+            name: int(data[name]) for name in cls.__dataclass_fields__ if name != "calibration"
+        }
+        calibration = {str(k): float(v) for k, v in dict(data.get("calibration") or {}).items()}
+        return cls(**pools, calibration=calibration)
+
+    def facts(self) -> dict[str, Any]:
+        """What explanations may name: `{threadpool}`, `{cores}`, ..., and every calibration."""
+        return {**{k: v for k, v in asdict(self).items() if k != "calibration"}, **self.calibration}
 
 
-def read_lab_info(*, workers: int, processes: int) -> LabInfo:
+def read_lab_info(*, workers: int, processes: int, calibration: dict[str, float]) -> LabInfo:
     """Read the pool sizes from the running lab itself; call inside its event loop."""
     cores = os.cpu_count() or 1
     return LabInfo(
@@ -39,4 +50,5 @@ def read_lab_info(*, workers: int, processes: int) -> LabInfo:
         workers=workers,
         processes=processes,
         pid=os.getpid(),
+        calibration=dict(calibration),
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import inspect
+import string
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,11 +53,19 @@ class Variant:
     endpoint: Callable[..., Any]
     """The real endpoint, exactly as the lab serves it and the page shows it."""
     explanation: str
+    """A template of the lab's facts: "... a threadpool of {threadpool} ..." (see `explain`)."""
     model: Callable[[Params, LabInfo], QueueModel]
     model_text: str
-    """The model in one line, for the page: "ceil(N / min(C, threadpool)) × delay"."""
+    """The model in one line, for the page: "ceil(N / min(C, threadpool)) × delay"; a template
+    like `explanation`."""
     helpers: tuple[Callable[..., Any], ...] = ()
     """Functions of the scenario the endpoint calls, shown under it."""
+
+    def explain(self, lab: LabInfo | None) -> str:
+        return render_text(self.explanation, lab)
+
+    def model_line(self, lab: LabInfo | None) -> str:
+        return render_text(self.model_text, lab)
 
     @property
     def is_async(self) -> bool:
@@ -67,7 +76,24 @@ class Variant:
         return "\n\n".join(textwrap.dedent(inspect.getsource(part)).strip() for part in parts)
 
 
+class _Unknown:
+    def __format__(self, spec: str) -> str:
+        return "?"
+
+
+class _LabFacts(string.Formatter):
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        return kwargs.get(str(key), _Unknown())
+
+
+def render_text(text: str, lab: LabInfo | None) -> str:
+    """Fill a text's `{threadpool}`, `{cores}`, `{write_ms_per_mb:.1f}` ... from what the lab
+    reported; a fact the lab has not reported (it is restarting) reads "?"."""
+    return _LabFacts().vformat(text, (), lab.facts() if lab is not None else {})
+
+
 LabLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+LabCheck = Callable[[FastAPI], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
@@ -78,7 +104,11 @@ class Scenario:
     params: tuple[Param, ...]
     variants: tuple[Variant, ...]
     lab_lifespan: LabLifespan | None = None
-    """Resources the scenario owns in the lab (a database, a client), opened with the lab."""
+    """Resources the scenario owns in the lab (a database, a client), opened with the lab and
+    put on `app.state`; it may add what it measured to `app.state.calibration`."""
+    lab_check: LabCheck | None = None
+    """Checks the scenario's helpers (an upstream, a process pool) before a run, restarting a
+    dead one; returns what it repaired, or None."""
     variants_by_id: dict[str, Variant] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -1,7 +1,7 @@
 """CPU-bound: each request computes for `work_ms` of this machine's CPU, in pure Python.
 
 This scenario demonstrates:
-- `def` runs in the threadpool, but the GIL lets one thread compute at a time: 40 threads
+- `def` runs in the threadpool, but the GIL lets one thread compute at a time: its threads
   take turns, and N requests take N times the work;
 - `async def` computing on the loop freezes it: one request at a time, and the bystander waits;
 - `asyncio.to_thread` frees the loop but is no faster: the GIL again;
@@ -18,40 +18,48 @@ import multiprocessing
 import os
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from time import perf_counter
+from typing import Annotated
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 
 from playground.lab.info import LabInfo
 from playground.lab.orphans import exit_with_parent
 from playground.lab.timing import add_span, span
-from playground.scenarios.base import Param, Params, QueueModel, Scenario, Variant
+from playground.scenarios import models
+from playground.scenarios.base import Param, Params, Scenario, Variant
 
 
-def sync(work_ms: int) -> dict[str, int]:
+def sync(work_ms: int, iterations: Annotated[int, Depends(work_iterations)]) -> dict[str, int]:
     with span("CPU work"):  # reports when the work began and ended
-        crunch(iterations(work_ms))
+        crunch(iterations)
     return {"worked_ms": work_ms}
 
 
-async def async_blocking(work_ms: int) -> dict[str, int]:
+async def async_blocking(
+    work_ms: int, iterations: Annotated[int, Depends(work_iterations)]
+) -> dict[str, int]:
     with span("CPU work"):
-        crunch(iterations(work_ms))  # computes on the event loop: nothing else runs meanwhile
+        crunch(iterations)  # computes on the event loop: nothing else runs meanwhile
     return {"worked_ms": work_ms}
 
 
-async def async_offload_thread(work_ms: int) -> dict[str, int]:
-    await asyncio.to_thread(crunch_in_thread, iterations(work_ms))
+async def async_offload_thread(
+    work_ms: int, iterations: Annotated[int, Depends(work_iterations)]
+) -> dict[str, int]:
+    await asyncio.to_thread(crunch_in_thread, iterations)
     return {"worked_ms": work_ms}
 
 
-async def async_offload_process(work_ms: int) -> dict[str, int]:
+async def async_offload_process(
+    work_ms: int,
+    iterations: Annotated[int, Depends(work_iterations)],
+    pool: Annotated[ProcessPoolExecutor, Depends(process_pool)],
+) -> dict[str, int]:
     loop = asyncio.get_running_loop()
-    began, ended, pid = await loop.run_in_executor(
-        process_pool(), crunch_in_process, iterations(work_ms)
-    )
+    began, ended, pid = await loop.run_in_executor(pool, crunch_in_process, iterations)
     add_span("CPU work", began, ended, f"process {pid}")  # the stamps it took over there
     return {"worked_ms": work_ms}
 
@@ -76,25 +84,18 @@ def crunch_in_process(iterations: int) -> tuple[float, float, int]:
     return began, perf_counter(), os.getpid()
 
 
-@dataclass
-class _Resources:
-    iterations_per_ms: float = 0.0
-    pool: ProcessPoolExecutor | None = None
+async def work_iterations(work_ms: int, request: Request) -> int:
+    """How many iterations of `crunch` take `work_ms` here, by the lab's calibration."""
+    per_ms: float = request.app.state.calibration[CALIBRATION]
+    return round(work_ms * per_ms)
 
 
-_lab = _Resources()
+async def process_pool(request: Request) -> ProcessPoolExecutor:
+    pools: ProcessPool = request.app.state.cpu
+    return pools.executor
 
 
-def iterations(work_ms: int) -> int:
-    if not _lab.iterations_per_ms:
-        raise RuntimeError("the CPU scenario is not calibrated: its lab lifespan did not run")
-    return round(work_ms * _lab.iterations_per_ms)
-
-
-def process_pool() -> ProcessPoolExecutor:
-    if _lab.pool is None:
-        raise RuntimeError("the CPU scenario's process pool is not open")
-    return _lab.pool
+CALIBRATION = "crunch_iterations_per_ms"
 
 
 def calibrate(tries: int = 20, sample: int = 50_000) -> float:
@@ -114,43 +115,69 @@ def _start_pool_process(lab_pid: int) -> None:
     exit_with_parent(lab_pid)
 
 
+class ProcessPool:
+    """The lab's process pool, renewed when a worker died: a `ProcessPoolExecutor` whose worker
+    was killed marks itself broken and refuses all work from then on."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self.executor = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        # "spawn": a fork of the lab would copy its threads' locks and its listening socket.
+        return ProcessPoolExecutor(
+            self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_pool_process,
+            initargs=(os.getpid(),),
+        )
+
+    async def start(self) -> None:
+        """Start every process now, before any run: submitted at once, each call finds no
+        idle process."""
+        loop = asyncio.get_running_loop()
+        pids = (loop.run_in_executor(self.executor, os.getpid) for _ in range(self.processes))
+        await asyncio.wait_for(asyncio.gather(*pids), PROCESS_START_TIMEOUT_S)
+
+    async def check(self) -> str | None:
+        """Renew the pool if a worker died; returns what was repaired."""
+        try:
+            await self.start()
+            return None
+        except (BrokenProcessPool, TimeoutError) as error:
+            broken = self.executor
+            self.executor = self._new()
+            broken.shutdown(wait=False, cancel_futures=True)
+            await self.start()
+            return f"the process pool was broken ({type(error).__name__}); it was renewed"
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+PROCESS_START_TIMEOUT_S = 30.0
+
+
 @asynccontextmanager
 async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Calibrate the work, and open a pool of the lab's `processes`, started before any run."""
-    processes: int = app.state.settings.processes
-    _lab.iterations_per_ms = calibrate()
-    # "spawn": a fork of the lab would copy its threads' locks and its listening socket.
-    pool = ProcessPoolExecutor(
-        processes,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_pool_process,
-        initargs=(os.getpid(),),
-    )
-    loop = asyncio.get_running_loop()
+    app.state.calibration[CALIBRATION] = calibrate()
+    pool = ProcessPool(app.state.settings.processes)
+    app.state.cpu = pool
     try:
-        # Submitted at once, each call finds no idle process, so all of them start now.
-        await asyncio.gather(*(loop.run_in_executor(pool, os.getpid) for _ in range(processes)))
-        _lab.pool = pool
+        await pool.start()
         yield
     finally:
-        _lab.pool = None
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.close()
 
 
-def _work(params: Params) -> float:
+async def lab_check(app: FastAPI) -> str | None:
+    pool: ProcessPool = app.state.cpu
+    return await pool.check()
+
+
+def _work(params: Params, lab: LabInfo) -> float:
     return params["work_ms"] / 1000
-
-
-def _one_gil_per_worker(params: Params, lab: LabInfo) -> QueueModel:
-    gils = min(lab.workers, lab.cores)
-    return QueueModel(gils, _work(params), "1 GIL" if gils == 1 else f"{gils} GILs")
-
-
-def _processes(params: Params, lab: LabInfo) -> QueueModel:
-    processes = lab.workers * lab.processes
-    if processes > lab.cores:
-        return QueueModel(lab.cores, _work(params), f"{lab.cores} cores")
-    return QueueModel(processes, _work(params), f"{processes} processes")
 
 
 SCENARIO = Scenario(
@@ -175,13 +202,14 @@ SCENARIO = Scenario(
             endpoint=sync,
             helpers=(crunch,),
             explanation=(
-                "FastAPI runs `def` in its 40 threads, so requests overlap on the timeline, but "
-                "the GIL lets one thread run Python at a time: 40 cooks sharing one knife, N "
-                "requests take N × work. Even the bystander suffers: the loop's thread must win "
-                "the GIL from 40 busy ones, and a ping can wait a second."
+                "FastAPI runs `def` in its {threadpool} threads, so requests overlap on the "
+                "timeline, but the GIL lets one thread run Python at a time: {threadpool} cooks "
+                "sharing one knife, N requests take N × work. Even the bystander suffers: the "
+                "loop's thread must win the GIL from {threadpool} busy ones, and a ping can wait "
+                "a second."
             ),
-            model=_one_gil_per_worker,
-            model_text="ceil(N / workers) × work: one GIL per lab worker",
+            model=models.cores(_work),
+            model_text="ceil(N / min(workers, cores)) × work: one GIL per lab worker",
         ),
         Variant(
             id="async-blocking",
@@ -193,8 +221,8 @@ SCENARIO = Scenario(
                 "the bystander's ping waits for the whole computation. The makespan is the same "
                 "as `def`, but here nothing else gets an answer meanwhile."
             ),
-            model=_one_gil_per_worker,
-            model_text="ceil(N / workers) × work: one event loop per lab worker",
+            model=models.cores(_work),
+            model_text="ceil(N / min(workers, cores)) × work: one event loop per lab worker",
         ),
         Variant(
             id="async-offload-thread",
@@ -206,8 +234,8 @@ SCENARIO = Scenario(
                 "needs the GIL too), but the threads still take turns on the GIL, so it is no "
                 "faster than `def`. Offloading to a thread helps waiting, not computing."
             ),
-            model=_one_gil_per_worker,
-            model_text="ceil(N / workers) × work: the GIL lets one thread compute",
+            model=models.cores(_work),
+            model_text="ceil(N / min(workers, cores)) × work: the GIL lets one thread compute",
         ),
         Variant(
             id="async-offload-process",
@@ -216,12 +244,14 @@ SCENARIO = Scenario(
             helpers=(crunch_in_process, crunch),
             explanation=(
                 "A `ProcessPoolExecutor` computes in other processes, each with its own GIL: "
-                "real parallelism, up to the machine's cores (on 2 cores, at most twice as fast). "
+                "real parallelism, up to the machine's cores ({cores} here: at most {cores}× as "
+                "fast). "
                 "The price: arguments and results are pickled between processes."
             ),
-            model=_processes,
+            model=models.processes(_work),
             model_text="ceil(N / min(workers × processes, cores)) × work",
         ),
     ),
     lab_lifespan=lab_lifespan,
+    lab_check=lab_check,
 )

@@ -1,7 +1,7 @@
 """Database: each request runs one query that takes `query_ms` inside SQLite itself.
 
 This scenario demonstrates:
-- `def` + `sqlite3` waits in FastAPI's threadpool: queries overlap, 40 at a time;
+- `def` + `sqlite3` waits in FastAPI's threadpool: queries overlap, a pool's width at a time;
 - `async def` + `aiosqlite`, a connection per request: every query waits at once, each on
   the thread its connection owns;
 - one shared `aiosqlite` connection runs every query on its one thread, one at a time: the
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Annotated
 
 import aiosqlite
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -38,7 +38,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from playground.lab.info import LabInfo
-from playground.scenarios.base import Param, Params, QueueModel, Scenario, Variant
+from playground.scenarios import models
+from playground.scenarios.base import Param, Params, Scenario, Variant
 
 USERS = 5_000
 USER_ID = 42
@@ -57,14 +58,14 @@ class User(Base):
     name: Mapped[str]
 
 
-def sync(query_ms: int) -> dict[str, str]:
-    with closing(connect()) as db:
+def sync(query_ms: int, path: Annotated[Path, Depends(database_path)]) -> dict[str, str]:
+    with closing(connect(path)) as db:
         (name,) = db.execute(QUERY, (USER_ID, query_ms)).fetchone()
     return {"user": name}
 
 
-async def async_(query_ms: int) -> dict[str, str]:
-    async with aiosqlite.connect(_lab.path) as db:  # a connection, and its thread, per request
+async def async_(query_ms: int, path: Annotated[Path, Depends(database_path)]) -> dict[str, str]:
+    async with aiosqlite.connect(path) as db:  # a connection, and its thread, per request
         await db.create_function("sleep_ms", 1, sleep_ms)
         async with db.execute(QUERY, (USER_ID, query_ms)) as cursor:
             (name,) = await cursor.fetchone()  # type: ignore[misc]
@@ -87,14 +88,16 @@ async def async_orm(
     return {"user": user.name}
 
 
-async def async_blocking(query_ms: int) -> dict[str, str]:
-    with closing(connect()) as db:  # sqlite3 blocks the event loop for the whole query
+async def async_blocking(
+    query_ms: int, path: Annotated[Path, Depends(database_path)]
+) -> dict[str, str]:
+    with closing(connect(path)) as db:  # sqlite3 blocks the event loop for the whole query
         (name,) = db.execute(QUERY, (USER_ID, query_ms)).fetchone()
     return {"user": name}
 
 
-def connect() -> sqlite3.Connection:
-    db = sqlite3.connect(_lab.path, check_same_thread=False)
+def connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, check_same_thread=False)
     db.create_function("sleep_ms", 1, sleep_ms)
     return db
 
@@ -105,25 +108,29 @@ def sleep_ms(ms: int) -> int:
     return 0
 
 
-async def shared_connection() -> aiosqlite.Connection:
-    assert _lab.shared is not None, "the lab's database is not open"
-    return _lab.shared
+async def database_path(request: Request) -> Path:
+    database: LabDatabase = request.app.state.database
+    return database.path
 
 
-async def orm_session() -> AsyncIterator[AsyncSession]:
-    assert _lab.sessions is not None, "the lab's database is not open"
-    async with _lab.sessions() as session:
+async def shared_connection(request: Request) -> aiosqlite.Connection:
+    database: LabDatabase = request.app.state.database
+    return database.shared
+
+
+async def orm_session(request: Request) -> AsyncIterator[AsyncSession]:
+    database: LabDatabase = request.app.state.database
+    async with database.sessions() as session:
         yield session
 
 
-@dataclass
-class _LabDatabase:
-    path: Path = Path()
-    shared: aiosqlite.Connection | None = None
-    sessions: async_sessionmaker[AsyncSession] | None = None
+@dataclass(frozen=True)
+class LabDatabase:
+    """The scenario's part of the lab: the file, one shared connection, the ORM's sessions."""
 
-
-_lab = _LabDatabase()
+    path: Path
+    shared: aiosqlite.Connection
+    sessions: async_sessionmaker[AsyncSession]
 
 
 def _seed(path: Path) -> None:
@@ -151,43 +158,21 @@ def _orm_engine(path: Path) -> AsyncEngine:
 async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """A seeded SQLite file in the lab's own folder, one shared connection, an ORM engine."""
     folder = Path(tempfile.mkdtemp(prefix="playground-database-"))
-    _lab.path = folder / "users.sqlite3"
-    _seed(_lab.path)
-    engine = _orm_engine(_lab.path)
+    path = folder / "users.sqlite3"
+    _seed(path)
+    engine = _orm_engine(path)
     try:
-        async with aiosqlite.connect(_lab.path) as shared:
+        async with aiosqlite.connect(path) as shared:
             await shared.create_function("sleep_ms", 1, sleep_ms)
-            _lab.shared, _lab.sessions = shared, async_sessionmaker(engine)
+            app.state.database = LabDatabase(path, shared, async_sessionmaker(engine))
             yield
     finally:
-        _lab.shared = _lab.sessions = None
         await engine.dispose()
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _query_s(params: Params) -> float:
+def _query_s(params: Params, lab: LabInfo) -> float:
     return params["query_ms"] / 1000
-
-
-def _threadpool(params: Params, lab: LabInfo) -> QueueModel:
-    return QueueModel(lab.threadpool, _query_s(params), f"{lab.threadpool} threads")
-
-
-def _thread_per_connection(params: Params, lab: LabInfo) -> QueueModel:
-    return QueueModel(None, _query_s(params))
-
-
-def _one_connection(params: Params, lab: LabInfo) -> QueueModel:
-    return QueueModel(lab.workers, _query_s(params), f"{lab.workers} shared connection(s)")
-
-
-def _orm_pool(params: Params, lab: LabInfo) -> QueueModel:
-    slots = (POOL_SIZE + MAX_OVERFLOW) * lab.workers
-    return QueueModel(slots, _query_s(params), f"{slots} pooled connections")
-
-
-def _event_loops(params: Params, lab: LabInfo) -> QueueModel:
-    return QueueModel(lab.workers, _query_s(params), f"{lab.workers} event loop(s)")
 
 
 SCENARIO = Scenario(
@@ -213,11 +198,11 @@ SCENARIO = Scenario(
             helpers=(connect, sleep_ms),
             explanation=(
                 "A `def` endpoint with the plain `sqlite3` driver runs in FastAPI's threadpool: "
-                "40 queries wait side by side, and the event loop stays free. For a blocking "
-                "driver this is the right way to write it, not a slow one."
+                "{threadpool} queries wait side by side, and the event loop stays free. For a "
+                "blocking driver this is the right way to write it, not a slow one."
             ),
-            model=_threadpool,
-            model_text="ceil(N / min(C, threadpool)) × query",
+            model=models.threadpool(_query_s),
+            model_text="ceil(N / min(C, threadpool = {threadpool})) × query",
         ),
         Variant(
             id="async",
@@ -230,7 +215,7 @@ SCENARIO = Scenario(
                 "meanwhile. A connection per request costs a thread and a connect each time, "
                 "which shows when a hundred open at once."
             ),
-            model=_thread_per_connection,
+            model=models.unlimited(_query_s),
             model_text="ceil(N / C) × query",
         ),
         Variant(
@@ -245,8 +230,8 @@ SCENARIO = Scenario(
                 "Watch the ends: each request's next step queues behind every other query, so "
                 "they may all finish together, at the very end."
             ),
-            model=_one_connection,
-            model_text="N × query",
+            model=models.per_worker(1, "shared connection", _query_s),
+            model_text="ceil(N / workers) × query: one connection per lab worker",
         ),
         Variant(
             id="async-orm",
@@ -258,7 +243,7 @@ SCENARIO = Scenario(
                 "Its engine keeps a pool of 5 connections and lends 10 more under load; the 16th "
                 "request at once waits for a connection, so the timeline shows waves of 15."
             ),
-            model=_orm_pool,
+            model=models.per_worker(POOL_SIZE + MAX_OVERFLOW, "pooled connection", _query_s),
             model_text="ceil(N / min(C, pool_size + max_overflow = 15)) × query",
         ),
         Variant(
@@ -271,8 +256,8 @@ SCENARIO = Scenario(
                 "whole query: requests go one at a time and even the bystander's ping waits. "
                 "Worse than the `def` version of the very same code."
             ),
-            model=_event_loops,
-            model_text="N × query",
+            model=models.event_loops(_query_s),
+            model_text="ceil(N / workers) × query: one event loop per lab worker",
         ),
     ),
     lab_lifespan=lab_lifespan,

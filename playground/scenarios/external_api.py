@@ -1,7 +1,7 @@
 """External API: each request asks an upstream weather service that answers in `latency_ms`.
 
 This scenario demonstrates:
-- `def` + a shared `httpx.Client` waits in FastAPI's threadpool, 40 calls at a time;
+- `def` + a shared `httpx.Client` waits in FastAPI's threadpool, a pool's width at a time;
 - `async def` + a shared `httpx.AsyncClient` waits on the loop, as many as the client's pool
   allows (httpx: 100 connections by default);
 - an `AsyncClient` created per request pays for a new connection every time;
@@ -14,18 +14,23 @@ lab's event loop, a blocking variant would wait for an answer its own loop must 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from time import perf_counter
 from typing import Annotated, Any
 
 import httpx
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 
+from playground.lab.contract import Contract, new_secret
 from playground.lab.info import LabInfo
 from playground.ports import LOOPBACK, free_port
-from playground.scenarios.base import Param, Params, QueueModel, Scenario, Variant
+from playground.scenarios import models
+from playground.scenarios.base import Param, Params, Scenario, Variant
+from playground.upstream import MAX_LATENCY_MS, MIN_LATENCY_MS
 
 # httpx's default pool: at most 100 connections per client.
 HTTPX_MAX_CONNECTIONS = 100
@@ -43,8 +48,11 @@ async def async_(
     return response.json()
 
 
-async def async_new_client(latency_ms: int) -> Any:
-    async with httpx.AsyncClient(base_url=_lab.upstream) as client:  # a new connection each time
+async def async_new_client(
+    latency_ms: int, upstream: Annotated[Upstream, Depends(the_upstream)]
+) -> Any:
+    # A new client, and a new connection, each time.
+    async with httpx.AsyncClient(base_url=upstream.url, headers=upstream.headers) as client:
         response = await client.get("/weather", params={"latency_ms": latency_ms})
     return response.json()
 
@@ -56,81 +64,135 @@ async def async_blocking(
     return response.json()
 
 
-def shared_client() -> httpx.Client:
-    assert _lab.client is not None, "the lab's clients are not open"
-    return _lab.client
+async def shared_client(request: Request) -> httpx.Client:
+    """The lab's one `httpx.Client`, opened in its lifespan (an `async def` dependency: a plain
+    `def` one would itself hop to the threadpool on every request)."""
+    clients: LabClients = request.app.state.external_api
+    return clients.client
 
 
-def shared_async_client() -> httpx.AsyncClient:
-    assert _lab.async_client is not None, "the lab's clients are not open"
-    return _lab.async_client
+async def shared_async_client(request: Request) -> httpx.AsyncClient:
+    """The lab's one `httpx.AsyncClient`, opened in its lifespan."""
+    clients: LabClients = request.app.state.external_api
+    return clients.async_client
 
 
-@dataclass
-class _LabClients:
-    upstream: str = ""
-    client: httpx.Client | None = None
-    async_client: httpx.AsyncClient | None = None
+async def the_upstream(request: Request) -> Upstream:
+    clients: LabClients = request.app.state.external_api
+    return clients.upstream
 
 
-_lab = _LabClients()
+@dataclass(frozen=True)
+class Upstream:
+    """Where the upstream answers, and the headers it wants from its caller."""
+
+    url: str
+    headers: dict[str, str]
+    process: asyncio.subprocess.Process
 
 
-async def _wait_for_upstream(url: str, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient(base_url=url) as client:
+async def start_upstream() -> Upstream:
+    """Start the upstream in its own process, with a secret of its own: it answers the lab only."""
+    port = free_port()
+    contract = Contract(secret=new_secret(), parent_pid=os.getpid())
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "playground.upstream", "--port", str(port), env=contract.environ()
+    )
+    upstream = Upstream(f"http://{LOOPBACK}:{port}", contract.headers, process)
+    try:
+        await _wait_for_upstream(upstream)
+    except BaseException:
+        await _stop_upstream(upstream)
+        raise
+    return upstream
+
+
+async def _answers(upstream: Upstream, client: httpx.AsyncClient) -> bool:
+    try:
+        response = await client.get("/weather", params={"latency_ms": 0}, timeout=2)
+    except httpx.TransportError:
+        return False
+    return response.status_code == 200
+
+
+async def _wait_for_upstream(upstream: Upstream) -> None:
+    async with httpx.AsyncClient(base_url=upstream.url, headers=upstream.headers) as client:
         for _ in range(150):
-            if process.returncode is not None:
-                raise RuntimeError(f"the upstream exited with code {process.returncode}")
-            try:
-                if (await client.get("/weather")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
+            if upstream.process.returncode is not None:
+                raise RuntimeError(f"the upstream exited with code {upstream.process.returncode}")
+            if await _answers(upstream, client):
+                return
             await asyncio.sleep(0.1)
     raise RuntimeError("the upstream did not answer within 15 s")
+
+
+async def _stop_upstream(upstream: Upstream) -> None:
+    if upstream.process.returncode is None:
+        upstream.process.terminate()
+        await upstream.process.wait()
+
+
+class LabClients:
+    """The scenario's part of the lab: the upstream process and the clients shared by every
+    request; restarted together when the upstream is found dead."""
+
+    def __init__(self, upstream: Upstream) -> None:
+        self._open(upstream)
+
+    def _open(self, upstream: Upstream) -> None:
+        self.upstream = upstream
+        self.client = httpx.Client(base_url=upstream.url, headers=upstream.headers)
+        self.async_client = httpx.AsyncClient(base_url=upstream.url, headers=upstream.headers)
+
+    async def close(self) -> None:
+        self.client.close()
+        await self.async_client.aclose()
+        await _stop_upstream(self.upstream)
+
+    async def check(self) -> str | None:
+        """Restart the upstream and the clients if the upstream no longer answers."""
+        if await _answers(self.upstream, self.async_client):
+            return None
+        code = self.upstream.process.returncode
+        await self.close()
+        self._open(await start_upstream())
+        how = f"exited with code {code}" if code is not None else "did not answer"
+        return f"the upstream {how}; it was restarted"
+
+
+CLIENT_BUILD_MS = "async_client_build_ms"
+
+
+def _time_client_build(tries: int = 3) -> float:
+    """ms of CPU to build an `httpx.AsyncClient` here (it loads TLS certificates): the fastest
+    of a few."""
+    best = float("inf")
+    for _ in range(tries):
+        began = perf_counter()
+        httpx.AsyncClient()
+        best = min(best, perf_counter() - began)
+    return best * 1000
 
 
 @asynccontextmanager
 async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the upstream in its own process, open the shared clients; close all on exit."""
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "playground.upstream", "--port", str(port)
-    )
+    app.state.calibration[CLIENT_BUILD_MS] = _time_client_build()
+    clients = LabClients(await start_upstream())
+    app.state.external_api = clients
     try:
-        _lab.upstream = f"http://{LOOPBACK}:{port}"
-        await _wait_for_upstream(_lab.upstream, process)
-        async with httpx.AsyncClient(base_url=_lab.upstream) as async_client:
-            with httpx.Client(base_url=_lab.upstream) as client:
-                _lab.client, _lab.async_client = client, async_client
-                yield
+        yield
     finally:
-        _lab.client = _lab.async_client = None
-        if process.returncode is None:
-            process.terminate()
-            await process.wait()
+        await clients.close()
 
 
-def _latency_s(params: Params) -> float:
+async def lab_check(app: FastAPI) -> str | None:
+    clients: LabClients = app.state.external_api
+    return await clients.check()
+
+
+def _latency_s(params: Params, lab: LabInfo) -> float:
     return params["latency_ms"] / 1000
-
-
-def _threadpool(params: Params, lab: LabInfo) -> QueueModel:
-    slots = min(lab.threadpool, HTTPX_MAX_CONNECTIONS)
-    return QueueModel(slots, _latency_s(params), f"{slots} threads")
-
-
-def _client_pool(params: Params, lab: LabInfo) -> QueueModel:
-    slots = HTTPX_MAX_CONNECTIONS * lab.workers
-    return QueueModel(slots, _latency_s(params), f"{slots} pooled connections")
-
-
-def _unlimited(params: Params, lab: LabInfo) -> QueueModel:
-    return QueueModel(None, _latency_s(params))
-
-
-def _event_loops(params: Params, lab: LabInfo) -> QueueModel:
-    return QueueModel(lab.workers, _latency_s(params), f"{lab.workers} event loop(s)")
 
 
 SCENARIO = Scenario(
@@ -143,8 +205,8 @@ SCENARIO = Scenario(
             "Upstream latency",
             "ms",
             default=100,
-            min=0,
-            max=5_000,
+            min=MIN_LATENCY_MS,
+            max=MAX_LATENCY_MS,
             help="How long the upstream takes to answer.",
         ),
     ),
@@ -156,11 +218,13 @@ SCENARIO = Scenario(
             helpers=(shared_client,),
             explanation=(
                 "A `def` endpoint with a shared `httpx.Client` waits in FastAPI's threadpool: "
-                "40 calls at a time, the loop free. The right way to use a blocking client; it "
-                "only falls behind past 40 calls in flight."
+                "{threadpool} calls at a time, the loop free. The right way to use a blocking "
+                "client; it only falls behind past {threadpool} calls in flight."
             ),
-            model=_threadpool,
-            model_text="ceil(N / min(C, threadpool, httpx's 100 connections)) × latency",
+            model=models.threadpool(_latency_s, at_most=HTTPX_MAX_CONNECTIONS),
+            model_text=(
+                "ceil(N / min(C, threadpool = {threadpool}, httpx's 100 connections)) × latency"
+            ),
         ),
         Variant(
             id="async",
@@ -173,21 +237,23 @@ SCENARIO = Scenario(
                 "to the client's pool of 100. Past that they queue for a connection. httpx's "
                 "pool also costs CPU that grows with open connections, and that shows here."
             ),
-            model=_client_pool,
+            model=models.per_worker(HTTPX_MAX_CONNECTIONS, "pooled connection", _latency_s),
             model_text="ceil(N / min(C, 100 pooled connections)) × latency",
         ),
         Variant(
             id="async-new-client",
             label="async def + AsyncClient per request",
             endpoint=async_new_client,
+            helpers=(the_upstream,),
             explanation=(
                 "A new `AsyncClient` in every request: no pool limit, but a new connection every "
-                "time, and building a client loads the TLS certificates, about 17 ms of CPU here "
-                "even for plain http. That CPU runs on the event loop, one client at a time: 100 "
-                "requests spend ~2 s building clients, and the bystander waits. The model leaves "
-                "this out on purpose; the gap is the lesson."
+                "time, and building a client loads the TLS certificates, about "
+                "{async_client_build_ms:.0f} ms of CPU here (the lab timed it at its start) even "
+                "for plain http. That CPU runs on the event loop, one client at a time: 100 "
+                "requests spend 100 times that building clients, and the bystander waits. The "
+                "model leaves this out on purpose; the gap is the lesson."
             ),
-            model=_unlimited,
+            model=models.unlimited(_latency_s),
             model_text="ceil(N / C) × latency, plus a connection per call",
         ),
         Variant(
@@ -200,9 +266,10 @@ SCENARIO = Scenario(
                 "whole call: one call at a time, and the bystander waits. The upstream is in "
                 "another process; were it on the same loop, this would never finish."
             ),
-            model=_event_loops,
-            model_text="N × latency",
+            model=models.event_loops(_latency_s),
+            model_text="ceil(N / workers) × latency: one event loop per lab worker",
         ),
     ),
     lab_lifespan=lab_lifespan,
+    lab_check=lab_check,
 )

@@ -14,7 +14,8 @@ import time
 
 from playground.lab.info import LabInfo
 from playground.lab.timing import span
-from playground.scenarios.base import Param, Params, QueueModel, Scenario, Variant
+from playground.scenarios import models
+from playground.scenarios.base import Param, Params, Scenario, Variant
 
 
 async def sequential(database_ms: int, cache_ms: int, api_ms: int) -> dict[str, str]:
@@ -66,16 +67,12 @@ def _parts(params: Params) -> list[float]:
     return [params[name] / 1000 for name in ("database_ms", "cache_ms", "api_ms")]
 
 
-def _one_after_another(params: Params, lab: LabInfo) -> QueueModel:
-    return QueueModel(None, sum(_parts(params)))
+def _sum(params: Params, lab: LabInfo) -> float:
+    return sum(_parts(params))
 
 
-def _all_at_once(params: Params, lab: LabInfo) -> QueueModel:
-    return QueueModel(None, max(_parts(params)))
-
-
-def _threadpool(params: Params, lab: LabInfo) -> QueueModel:
-    return QueueModel(lab.threadpool, sum(_parts(params)), f"{lab.threadpool} threads")
+def _slowest(params: Params, lab: LabInfo) -> float:
+    return max(_parts(params))
 
 
 def _part(name: str, label: str, default: int, what: str) -> Param:
@@ -103,7 +100,7 @@ SCENARIO = Scenario(
                 "waiter who fetches the drinks, then the starters, then the bread: each request "
                 "takes the sum, `async def` or not."
             ),
-            model=_one_after_another,
+            model=models.unlimited(_sum),
             model_text="ceil(N / C) × (database + cache + API)",
         ),
         Variant(
@@ -116,7 +113,7 @@ SCENARIO = Scenario(
                 "takes as long as its slowest part, not the sum. This, not `async def` alone, is "
                 "where async code saves time within one request."
             ),
-            model=_all_at_once,
+            model=models.unlimited(_slowest),
             model_text="ceil(N / C) × max(database, cache, API)",
         ),
         Variant(
@@ -129,7 +126,7 @@ SCENARIO = Scenario(
                 "slowest part decides; if one part fails, it cancels the others instead of "
                 "leaving them running."
             ),
-            model=_all_at_once,
+            model=models.unlimited(_slowest),
             model_text="ceil(N / C) × max(database, cache, API)",
         ),
         Variant(
@@ -138,12 +135,13 @@ SCENARIO = Scenario(
             endpoint=sync,
             helpers=(fetch_blocking,),
             explanation=(
-                "A `def` endpoint with blocking clients calls the three one after another in "
-                "its thread: each request takes the sum. Requests still overlap, up to the 40 "
-                "threads of the pool, so the server is not stuck; each request is just slow."
+                "A `def` endpoint with blocking clients calls the three one after another in its "
+                "thread: each request takes the sum. Requests still overlap, up to the "
+                "{threadpool} threads of the pool, so the server is not stuck; each request is "
+                "just slow."
             ),
-            model=_threadpool,
-            model_text="ceil(N / min(C, threadpool)) × (database + cache + API)",
+            model=models.threadpool(_sum),
+            model_text="ceil(N / min(C, threadpool = {threadpool})) × (database + cache + API)",
         ),
     ),
 )

@@ -1,10 +1,10 @@
 """File I/O: each request writes a file of `size_kb`, the way an upload is saved.
 
 This scenario demonstrates:
-- `def` + `open`/`write` runs in FastAPI's threadpool (40 threads) and leaves the loop free;
+- `def` + `open`/`write` runs in FastAPI's threadpool and leaves the loop free;
 - `async def` + `open`/`write` blocks the event loop for as long as the write takes;
 - `run_in_executor(None, ...)`, as FastAPI's docs write it, uses asyncio's default executor:
-  min(32, cores + 4) threads, 6 on 2 cores, not the threadpool of 40;
+  min(32, cores + 4) threads, not the threadpool;
 - on a local disk a write lands in the page cache: it copies memory rather than waits, and
   one copy nearly fills the memory bandwidth, so more threads do not write faster; what they
   buy is a free event loop.
@@ -22,32 +22,33 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
-from typing import TypedDict
+from typing import Annotated, TypedDict
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 
 from playground.lab.info import LabInfo
 from playground.lab.timing import add_span, thread_label
-from playground.scenarios.base import Param, Params, QueueModel, Scenario, Variant
+from playground.scenarios import models
+from playground.scenarios.base import Param, Params, Scenario, Variant
 
 MAX_SIZE_KB = 65_536
+DEFAULT_SIZE_KB = 16_384
 _ZEROS = memoryview(bytes(1024 * 1024))  # written 1 MB at a time, shared by every request
 
 
-def sync(size_kb: int) -> Written:
-    return report(write_file(size_kb))
+def sync(size_kb: int, folder: Annotated[Path, Depends(lab_folder)]) -> Written:
+    return report(write_file(folder, size_kb))
 
 
-async def async_blocking(size_kb: int) -> Written:
-    return report(write_file(size_kb))  # blocks the event loop until the write is done
+async def async_blocking(size_kb: int, folder: Annotated[Path, Depends(lab_folder)]) -> Written:
+    return report(write_file(folder, size_kb))  # blocks the event loop until the write is done
 
 
-async def async_offload(size_kb: int) -> Written:
+async def async_offload(size_kb: int, folder: Annotated[Path, Depends(lab_folder)]) -> Written:
     loop = asyncio.get_running_loop()
-    return report(await loop.run_in_executor(None, write_file, size_kb))
+    return report(await loop.run_in_executor(None, write_file, folder, size_kb))
 
 
 class Written(TypedDict):
@@ -58,11 +59,11 @@ class Written(TypedDict):
     thread: str
 
 
-def write_file(size_kb: int) -> Written:
+def write_file(folder: Path, size_kb: int) -> Written:
     """Write `size_kb` KB to a new file in the lab's folder, then remove the file."""
     if not 1 <= size_kb <= MAX_SIZE_KB:
         raise ValueError(f"size_kb must be within 1..{MAX_SIZE_KB:,}")
-    path = lab_folder() / f"{uuid.uuid4().hex}.bin"  # a name the lab makes, never the user
+    path = folder / f"{uuid.uuid4().hex}.bin"  # a name the lab makes, never the user
     began = perf_counter()
     with open(path, "wb") as file:
         remaining = size_kb * 1024
@@ -80,18 +81,10 @@ def report(written: Written) -> Written:
     return written
 
 
-@dataclass
-class _Resources:
-    folder: Path | None = None
-
-
-_lab = _Resources()
-
-
-def lab_folder() -> Path:
-    if _lab.folder is None:
-        raise RuntimeError("the file I/O scenario's folder is not open")
-    return _lab.folder
+async def lab_folder(request: Request) -> Path:
+    """The lab's own folder for this scenario, made in its lifespan."""
+    folder: Path = request.app.state.file_io
+    return folder
 
 
 FOLDER_PREFIX = "playground-file-io-"
@@ -111,40 +104,48 @@ def _remove_folders_of_dead_labs() -> None:
             pass  # alive, and someone else's
 
 
+PER_FILE, PER_MB = "file_write_us_per_file", "file_write_us_per_mb"
+"""What the lab measures when it starts: µs to create, write 1 KB, close and remove a file, and
+µs more per MB written (into the page cache, on this machine)."""
+
+
+def calibrate(folder: Path, size_kb: int, tries: int = 3) -> dict[str, float]:
+    """Time a write of the scenario's default size and of 1 KB, the fastest of a few each."""
+
+    def best(kb: int) -> float:
+        return min(
+            written["ended"] - written["began"]
+            for written in (write_file(folder, kb) for _ in range(tries))
+        )
+
+    small, large = best(1), best(size_kb)
+    return {PER_FILE: small * 1e6, PER_MB: max(0.0, large - small) * 1e6 / (size_kb / 1024)}
+
+
 @asynccontextmanager
 async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """A temporary folder of the lab's own, removed with everything in it when the lab stops."""
+    """A temporary folder of the lab's own, removed with everything in it when the lab stops;
+    a first write into it calibrates the model."""
     _remove_folders_of_dead_labs()
     folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
-    _lab.folder = folder
     try:
+        app.state.calibration.update(calibrate(folder, DEFAULT_SIZE_KB))
+        app.state.file_io = folder
         yield
     finally:
-        _lab.folder = None
         shutil.rmtree(folder, ignore_errors=True)
 
 
-WRITE_S_PER_KB = 0.1e-6
-"""Writing into the page cache runs at about 10 GB/s: rounded up from the 11-12 GB/s one
-thread reached on the 2-core machine this was built on (a fixed estimate, not calibrated)."""
-WRITE_S_PER_FILE = 50e-6
-"""Creating, closing and removing a file."""
+_ESTIMATE = (
+    "N × ({file_write_us_per_file:,.0f} µs + size × {file_write_us_per_mb:,.0f} µs/MB, "
+    "as the lab measured at its start)"
+)
 
 
-_ESTIMATE = "N × (50 µs + size × 0.1 µs/KB), a fixed estimate"
-
-
-def _write_s(params: Params) -> float:
-    return WRITE_S_PER_FILE + params["size_kb"] * WRITE_S_PER_KB
-
-
-def _memory_bus(params: Params, lab: LabInfo) -> QueueModel:
-    # One write's copy nearly fills the memory bandwidth: more threads share it, not add to it.
-    return QueueModel(1, _write_s(params), "1 memory bus")
-
-
-def _one_at_a_time(params: Params, lab: LabInfo) -> QueueModel:
-    return QueueModel(1, _write_s(params), "1 event loop" if lab.workers == 1 else "1 memory bus")
+def _write_s(params: Params, lab: LabInfo) -> float:
+    per_file = lab.calibration.get(PER_FILE, 0.0)
+    per_mb = lab.calibration.get(PER_MB, 0.0)
+    return (per_file + params["size_kb"] / 1024 * per_mb) / 1e6
 
 
 SCENARIO = Scenario(
@@ -156,7 +157,7 @@ SCENARIO = Scenario(
             "size_kb",
             "File size",
             "KB",
-            default=16_384,
+            default=DEFAULT_SIZE_KB,
             min=1,
             max=MAX_SIZE_KB,
             help="How much each request writes.",
@@ -169,14 +170,15 @@ SCENARIO = Scenario(
             endpoint=sync,
             helpers=(write_file, report),
             explanation=(
-                "A `def` endpoint writes in one of FastAPI's 40 threads, and `write` lets go of "
-                "the GIL, so the loop stays free. But a local write is no wait: it copies into "
-                "memory (the page cache) and the disk catches up later, so 40 threads share one "
-                "memory bus and finish no sooner than one. With big files they only get in each "
-                "other's way, and in the loop's: it must win the GIL back between their chunks."
+                "A `def` endpoint writes in one of FastAPI's {threadpool} threads, and `write` "
+                "lets go of the GIL, so the loop stays free. But a local write is no wait: it "
+                "copies into memory (the page cache) and the disk catches up later, so "
+                "{threadpool} threads share one memory bus and finish no sooner than one. With big "
+                "files they only get in each other's way, and in the loop's: it must win the GIL "
+                "back between their chunks."
             ),
-            model=_memory_bus,
-            model_text=f"{_ESTIMATE}: the threadpool's threads share one memory bus",
+            model=models.machine_wide("memory bus", _write_s),
+            model_text=f"{_ESTIMATE}: the {{threadpool}} threads share one memory bus",
         ),
         Variant(
             id="async-blocking",
@@ -189,8 +191,8 @@ SCENARIO = Scenario(
                 "always ruins a server is overblown: a small file takes microseconds, less than "
                 "offloading it costs. Tens of MB, though, freeze everything for milliseconds each."
             ),
-            model=_one_at_a_time,
-            model_text=f"{_ESTIMATE}: one write at a time, on the loop",
+            model=models.event_loops(_write_s),
+            model_text=f"{_ESTIMATE} / workers: one write at a time per event loop",
         ),
         Variant(
             id="async-offload",
@@ -199,13 +201,15 @@ SCENARIO = Scenario(
             helpers=(write_file, report),
             explanation=(
                 "The fix FastAPI's docs show: `run_in_executor(None, ...)` writes in asyncio's "
-                "default executor, min(32, cores + 4) threads (6 on 2 cores), not FastAPI's 40. "
+                "default executor, min(32, cores + 4) threads ({default_executor} on {cores} "
+                "cores), not FastAPI's {threadpool}. "
                 "For local writes that is no loss, since the memory bus is the limit, and fewer "
                 "writers leave the loop more room. Writes that truly wait (a network disk) would "
-                "go only 6 at a time, where `def` would wait 40 at a time."
+                "go only {default_executor} at a time, where `def` would wait {threadpool} at a "
+                "time."
             ),
-            model=_memory_bus,
-            model_text=f"{_ESTIMATE}: the default executor's cores + 4 threads share it",
+            model=models.machine_wide("memory bus", _write_s),
+            model_text=f"{_ESTIMATE}: the default executor's {{default_executor}} threads share it",
         ),
     ),
     lab_lifespan=lab_lifespan,

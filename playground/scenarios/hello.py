@@ -10,7 +10,8 @@ This scenario demonstrates:
 from __future__ import annotations
 
 from playground.lab.info import LabInfo
-from playground.scenarios.base import Params, QueueModel, Scenario, Variant
+from playground.scenarios import models
+from playground.scenarios.base import Params, Scenario, Variant
 
 
 def sync() -> dict[str, str]:
@@ -21,12 +22,8 @@ async def async_() -> dict[str, str]:
     return {"message": "Hello World"}
 
 
-def _threadpool(params: Params, lab: LabInfo) -> QueueModel:
-    return QueueModel(lab.threadpool, 0.0, f"{lab.threadpool} threads")
-
-
-def _event_loop(params: Params, lab: LabInfo) -> QueueModel:
-    return QueueModel(None, 0.0)
+def _nothing(params: Params, lab: LabInfo) -> float:
+    return 0.0
 
 
 SCENARIO = Scenario(
@@ -40,11 +37,11 @@ SCENARIO = Scenario(
             label="def",
             endpoint=sync,
             explanation=(
-                "FastAPI runs a `def` endpoint in its threadpool: the event loop hands the call "
-                "to a thread and picks the result up again, a fraction of a millisecond a "
-                "request. The timeline shows worker threads, not the main one."
+                "FastAPI runs a `def` endpoint in its threadpool of {threadpool}: the event loop "
+                "hands the call to a thread and picks the result up again, a fraction of a "
+                "millisecond a request. The timeline shows worker threads, not the main one."
             ),
-            model=_threadpool,
+            model=models.threadpool(_nothing),
             model_text="no work: only the hop to a thread and back (≈ 0)",
         ),
         Variant(
@@ -56,7 +53,7 @@ SCENARIO = Scenario(
                 "a little, but for an endpoint with nothing to wait for the difference is tiny, "
                 "the same order as the HTTP work around every request: not a reason to choose."
             ),
-            model=_event_loop,
+            model=models.unlimited(_nothing),
             model_text="no work: runs on the loop (≈ 0)",
         ),
     ),

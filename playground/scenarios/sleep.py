@@ -1,7 +1,7 @@
 """Waiting: the plainest lesson. Each request waits `delay_ms`, the way a slow query or call would.
 
 This scenario demonstrates:
-- `def` runs in FastAPI's threadpool: waits overlap, in waves as wide as the pool (40);
+- `def` runs in FastAPI's threadpool: waits overlap, in waves as wide as the pool;
 - `async def` with `await asyncio.sleep` overlaps every request on one event loop;
 - `async def` with a blocking `time.sleep` freezes the loop: one request at a time,
   and every other request, even a trivial one, waits;
@@ -17,7 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from playground.lab.info import LabInfo
 from playground.lab.timing import span
-from playground.scenarios.base import Param, Params, QueueModel, Scenario, Variant
+from playground.scenarios import models
+from playground.scenarios.base import Param, Params, Scenario, Variant
 
 
 def sync(delay_ms: int) -> dict[str, int]:
@@ -45,24 +46,8 @@ def blocking_wait(seconds: float) -> None:
         time.sleep(seconds)
 
 
-def _delay(params: Params) -> float:
+def _delay(params: Params, lab: LabInfo) -> float:
     return params["delay_ms"] / 1000
-
-
-def _threadpool(params: Params, lab: LabInfo) -> QueueModel:
-    return QueueModel(lab.threadpool, _delay(params), f"{lab.threadpool} threads")
-
-
-def _event_loop(params: Params, lab: LabInfo) -> QueueModel:
-    return QueueModel(None, _delay(params))
-
-
-def _one_at_a_time(params: Params, lab: LabInfo) -> QueueModel:
-    return QueueModel(
-        lab.workers,
-        _delay(params),
-        "1 event loop" if lab.workers == 1 else f"{lab.workers} event loops",
-    )
 
 
 SCENARIO = Scenario(
@@ -87,11 +72,12 @@ SCENARIO = Scenario(
             endpoint=sync,
             explanation=(
                 "A plain `def` endpoint does not handle one request at a time, whatever tutorials "
-                "say: FastAPI runs it in a threadpool, so up to 40 requests wait side by side. "
-                "Only past 40 at once do the rest queue, and the timeline shows waves."
+                "say: FastAPI runs it in a threadpool, so up to {threadpool} requests wait side by "
+                "side. Only past {threadpool} at once do the rest queue, and the timeline shows "
+                "waves."
             ),
-            model=_threadpool,
-            model_text="ceil(N / min(C, threadpool)) × delay",
+            model=models.threadpool(_delay),
+            model_text="ceil(N / min(C, threadpool = {threadpool})) × delay",
         ),
         Variant(
             id="async",
@@ -102,7 +88,7 @@ SCENARIO = Scenario(
                 "who takes the next order instead of standing at the kitchen door. Every request "
                 "waits at the same time; the makespan is one delay, however many come."
             ),
-            model=_event_loop,
+            model=models.unlimited(_delay),
             model_text="ceil(N / C) × delay",
         ),
         Variant(
@@ -110,12 +96,12 @@ SCENARIO = Scenario(
             label="async def + time.sleep",
             endpoint=async_blocking,
             explanation=(
-                "The pitfall: `time.sleep` inside `async def` blocks the one event loop. Requests "
+                "The pitfall: `time.sleep` inside `async def` blocks the event loop. Requests "
                 "run strictly one after another, and the bystander's trivial ping waits too: the "
                 "whole server is frozen, worse than a plain `def`."
             ),
-            model=_one_at_a_time,
-            model_text="N × delay",
+            model=models.event_loops(_delay),
+            model_text="ceil(N / workers) × delay: one request at a time per event loop",
         ),
         Variant(
             id="async-offload",
@@ -125,10 +111,10 @@ SCENARIO = Scenario(
             explanation=(
                 "The fix when a blocking call must stay: `run_in_threadpool` moves it to the same "
                 "threadpool a `def` endpoint uses, and the loop stays free. It behaves like `def`, "
-                "in waves of 40."
+                "in waves of {threadpool}."
             ),
-            model=_threadpool,
-            model_text="ceil(N / min(C, threadpool)) × delay",
+            model=models.threadpool(_delay),
+            model_text="ceil(N / min(C, threadpool = {threadpool})) × delay",
         ),
     ),
 )
