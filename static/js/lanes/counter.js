@@ -45,11 +45,11 @@ export class CounterLane {
     const { layout, colours } = scene;
     const series = scene.model.lanes.get(this.series) ?? [];
     const { context: g, width, height } = fitCanvas(this.canvas);
-    const box = plotBox(width, height, layout.strip);
+    const box = plotBox(width, height, layout.lane);
     const x = timeToX(scene.seconds, box);
     let highest = this.ceiling ?? 0;
     for (const point of series) highest = Math.max(highest, point.value);
-    const ymax = highest > 0 ? highest * 1.1 : 1;
+    const ymax = highest > 0 ? highest * 1.15 : 1;
     const y = (value) => box.bottom - (Math.max(0, value) / ymax) * box.height;
     const colour = colours.variable(this.colour) || colours.text;
 
@@ -58,6 +58,10 @@ export class CounterLane {
     drawMarginLabel(g, formatValue(ymax), box.top + layout.firstRowBaseline, { box, layout, colours });
     drawMarginLabel(g, "0", box.bottom, { box, layout, colours });
 
+    g.save();
+    g.beginPath();
+    g.rect(box.left, 0, box.width, height);
+    g.clip();
     g.strokeStyle = colour;
     g.fillStyle = colour;
     g.lineWidth = layout.line;
@@ -78,6 +82,7 @@ export class CounterLane {
       g.restore();
       g.stroke(step);
     }
+    g.restore();
 
     if (this.ceiling !== null) {
       const level = Math.round(y(this.ceiling)) + 0.5;
@@ -93,13 +98,13 @@ export class CounterLane {
       g.fillStyle = colours.predicted;
       g.font = layout.font;
       g.textAlign = "right";
-      g.fillText(`ceiling ${formatValue(this.ceiling)}`, box.right - layout.nudge, level - layout.nudge);
+      g.fillText(`ceiling ${formatValue(this.ceiling)}`, box.right, box.top - layout.gap);
     }
     g.fillStyle = colour;
     g.font = layout.boldFont;
     g.textAlign = "left";
     g.fillText(this.unit ? `${this.label} (${this.unit})` : this.label,
-      box.left + layout.gap, box.top + layout.labelBaseline);
+      box.left, box.top - layout.gap);
     drawPredicted(g, { x, predictedS: scene.predictedS, box, layout, colours, withLabel: false });
     this.drawn = { points: series.length, ymax, ceiling: this.ceiling };
   }
