@@ -1,4 +1,5 @@
-"""The real page in Debian's Chromium: start a run, watch bars drawn live, read the summary.
+"""The real page in Debian's Chromium: start a run, watch bars drawn live, read the summary;
+the timeline's modules (static/js/) fed real runs and synthetic frames.
 
 Set PLAYGROUND_SCREENSHOT=docs/screenshot.png to keep a mid-run screenshot (the README's).
 """
@@ -7,11 +8,14 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from bench.tools import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import Playground, burst
@@ -30,6 +34,15 @@ def page(browser: Browser, playground: Playground) -> Iterator[Page]:
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: console_error(message) and errors.append(message.text))
+    page.on(
+        "response",
+        lambda response: (
+            urlparse(response.url).path.startswith("/static/")
+            and response.status >= 400
+            and errors.append(f"{response.status} {response.url}")
+        ),
+    )
     outside: list[str] = []
     page.on(
         "request",
@@ -44,6 +57,18 @@ def page(browser: Browser, playground: Playground) -> Iterator[Page]:
     page.close()
     assert errors == [], errors
     assert outside == [], f"the page reached outside the machine: {outside}"
+
+
+def console_error(message: ConsoleMessage) -> bool:
+    """Any error in the console, except the 4xx answers a test provokes from the app's routes
+    on purpose (Chromium logs those too); a module that fails to load is one."""
+    if message.type != "error":
+        return False
+    path = urlparse(message.location.get("url", "")).path
+    expected = message.text.startswith(
+        "Failed to load resource: the server responded with a status of 4"
+    )
+    return not (expected and not path.startswith("/static/"))
 
 
 def drawn_rows(page: Page) -> int:
@@ -148,3 +173,155 @@ def test_a_ramp_chosen_in_the_form_runs_to_its_end(page: Page) -> None:
     page.reload()
     expect(page.locator("select[name=model]")).to_have_value("ramp")
     expect(page.locator("fieldset[data-model=ramp] input[name=end_users]")).to_have_value("8")
+
+
+def open_finished_run(page: Page, playground: Playground, body: dict[str, Any]) -> int:
+    run = playground.run(body)
+    page.goto(f"{playground.url}/runs/{run['id']}")
+    expect(page.locator(".status-line")).to_contain_text("done")
+    page.wait_for_function(
+        "n => Number(document.querySelector('.timeline').dataset.drawn) === n",
+        arg=run["summary"]["requests"],
+    )
+    return int(run["id"])
+
+
+REPLAY_IN_FRAMES = """
+async ({ runId, frames }) => {
+  const { mountTimeline } = await import("/static/js/timeline.js");
+  const run = await (await fetch(`/api/runs/${runId}`)).json();
+  const original = document.querySelector(".timeline");
+  const copy = original.cloneNode(true);
+  delete copy.dataset.runStream;
+  original.after(copy);
+  const view = mountTimeline(copy, { stream: false });
+  const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  const chunk = (list, n) => list.slice(Math.floor((list.length * n) / frames),
+                                        Math.floor((list.length * (n + 1)) / frames));
+  // A row is sent in one frame and comes back in the next, so some are in flight between.
+  for (let n = 0; n <= frames; n += 1) {
+    view.model.apply({
+      sent: chunk(run.timeline, n).map((row) => [row.i, row.sent_s]),
+      done: n > 0 ? chunk(run.timeline, n - 1) : [],
+      bystander: chunk(run.bystander, n),
+    });
+    await nextFrame();
+    await nextFrame();
+  }
+  const beforeEnd = { drawn: Number(copy.dataset.drawn), bars: view.lanes[0].bars };
+  view.model.finish();
+  await nextFrame();
+  await nextFrame();
+  const state = (root) => ({ drawn: Number(root.dataset.drawn),
+                             bars: root.timeline.lanes[0].bars,
+                             rows: root.timeline.lanes[0].paintedRows });
+  return {
+    oneFrame: state(original),
+    beforeEnd,
+    end: state(copy),
+    pings: [original.timeline.model.pings.length, view.model.pings.length],
+  };
+}
+"""
+
+
+def test_a_replay_in_several_frames_draws_the_same_bars_as_one_frame(
+    page: Page, playground: Playground
+) -> None:
+    run_id = open_finished_run(page, playground, burst("sync", 60, delay_ms=50, concurrency=20))
+    drawn = page.evaluate(REPLAY_IN_FRAMES, {"runId": run_id, "frames": 7})
+    # 60 rows of a plain run: waiting, in the handler, and the tail of each.
+    assert drawn["oneFrame"]["drawn"] == drawn["oneFrame"]["rows"] == 60
+    assert drawn["oneFrame"]["bars"] >= 2 * 60
+    assert drawn["beforeEnd"] == {"drawn": 60, "bars": drawn["oneFrame"]["bars"]}
+    assert drawn["end"] == drawn["oneFrame"]
+    assert drawn["pings"][0] == drawn["pings"][1] > 0
+
+
+LANE_FRAME = """
+({ name, values }) => document.querySelector(".timeline").timeline.model.apply({
+  lanes: { [name]: values.map((value, n) => ({ at_s: n * 0.05, value, pid: 7 })),
+           executor_busy: [] },
+})
+"""
+
+LANE_STATE = """
+() => Array.from(document.querySelectorAll(".timeline [data-lanes] .lane"), (lane) => {
+  const view = document.querySelector(".timeline").timeline;
+  const drawn = view.lanes.find((l) => l.element === lane).drawn;
+  const canvas = lane.querySelector("canvas");
+  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let n = 3; n < pixels.length; n += 4) if (pixels[n] > 0) painted += 1;
+  return { name: lane.dataset.lane, height: canvas.clientHeight, painted, ...drawn };
+})
+"""
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])
+    return width, height
+
+
+def test_a_counter_lane_appears_when_lanes_data_arrive_and_not_otherwise(
+    page: Page, playground: Playground, tmp_path: Path
+) -> None:
+    open_finished_run(page, playground, burst("async", 10, delay_ms=50))
+    threadpool = playground.lab()["info"]["threadpool"]
+    timeline = page.locator(".timeline")
+    before = timeline.bounding_box()
+    assert before is not None
+    assert page.evaluate(LANE_STATE) == []
+
+    page.evaluate(LANE_FRAME, {"name": "threadpool_busy", "values": [0, 3, 12, 40, 38, 5]})
+    page.wait_for_function("() => document.querySelector('.lane')?.clientHeight > 0")
+    page.wait_for_function(
+        "() => document.querySelector('.timeline').timeline.lanes.at(-1).drawn.points === 6"
+    )
+    (lane,) = page.evaluate(LANE_STATE)
+    assert lane["name"] == "threadpool_busy"
+    assert lane["ceiling"] == threadpool  # from the run's data-lab
+    assert lane["ymax"] >= threadpool
+    assert lane["painted"] > 0
+    after = timeline.bounding_box()
+    assert after is not None
+    assert after["height"] >= before["height"] + lane["height"]
+
+    # A lane arriving later takes its place in the list, above the threadpool's.
+    page.evaluate(LANE_FRAME, {"name": "loop_lag_ms", "values": [1, 250, 3]})
+    page.wait_for_function("() => document.querySelectorAll('.lane').length === 2")
+    lanes = page.evaluate(LANE_STATE)
+    assert [lane["name"] for lane in lanes] == ["loop_lag_ms", "threadpool_busy"]
+    assert lanes[0]["ceiling"] is None and lanes[0]["ymax"] >= 250
+
+    # Save PNG stacks every canvas shown, the lanes too, under a title.
+    heights = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.timeline canvas'), (c) => c.height)"
+    )
+    with page.expect_download() as download:
+        page.click("[data-export-png]")
+    saved = tmp_path / "run.png"
+    download.value.save_as(saved)
+    width, height = png_size(saved)
+    assert width > 0 and height > sum(heights)
+
+
+def test_the_canvases_scale_with_the_root_font_size(page: Page, playground: Playground) -> None:
+    open_finished_run(page, playground, burst("async", 10, delay_ms=50))
+    measure = """() => {
+      const view = document.querySelector(".timeline").timeline;
+      return { font: view.layout.fontPx, left: view.layout.requests.left,
+               height: document.querySelector(".timeline-canvas").clientHeight,
+               drawn: Number(view.root.dataset.drawMs) >= 0 && view.root.dataset.drawn };
+    }"""
+    before = page.evaluate(measure)
+    root_px = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    page.evaluate(f"document.documentElement.style.fontSize = '{2 * root_px}px'")
+    page.wait_for_function(
+        "f => document.querySelector('.timeline').timeline.layout.fontPx === f",
+        arg=2 * before["font"],
+    )
+    after = page.evaluate(measure)
+    assert after["left"] == 2 * before["left"]
+    assert abs(after["height"] - 2 * before["height"]) <= 1
+    assert after["drawn"] == before["drawn"] == "10"

@@ -33,7 +33,7 @@ def test_the_wheel_carries_templates_and_static_and_finds_them(wheel: Path, tmp_
     for name in ("index.html", "_run.html", "_summary.html"):
         assert f"playground/templates/{name}" in names
     for name in (
-        "timeline.js",
+        "js/timeline.js",
         "app.css",
         "vendor/htmx-2.0.11.min.js",
         "vendor/pico-2.1.1.min.css",

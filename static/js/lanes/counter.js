@@ -1,0 +1,111 @@
+// A counter lane: one series `[{at_s, value, pid}]` under the timeline, on its time axis, as a
+// step line over a shaded area (one per lab process), with its label, its own value scale and
+// an optional ceiling (the pool's size). Every coming lane (loop lag, threads busy, CPU) is one.
+
+import { drawMarginLabel, drawPredicted, drawTimeAxis } from "../axis.js";
+import { fitCanvas } from "../painter.js";
+import { plotBox, timeToX } from "../scale.js";
+
+const formatValue = (value) =>
+  Math.abs(value) >= 10 ? Math.round(value).toLocaleString() : String(Number(value.toFixed(1)));
+
+/** The points of `series` grouped by the process that reported them, in the order they came. */
+function byProcess(series) {
+  const groups = new Map();
+  for (const point of series) {
+    const group = groups.get(point.pid);
+    if (group) group.push(point);
+    else groups.set(point.pid, [point]);
+  }
+  return [...groups.values()];
+}
+
+export class CounterLane {
+  /**
+   * `series`: the lane's name in the run's `lanes`; `label` and `unit` say what it counts;
+   * `colour`: a CSS variable; `ceiling`: a value drawn as a dashed line, or null.
+   */
+  constructor({ series, label, unit = "", colour = "--c-lane", ceiling = null }) {
+    this.series = series;
+    this.label = label;
+    this.unit = unit;
+    this.colour = colour;
+    this.ceiling = Number.isFinite(ceiling) && ceiling > 0 ? ceiling : null;
+    this.element = document.createElement("div");
+    this.element.className = "lane";
+    this.element.dataset.lane = series;
+    this.canvas = document.createElement("canvas");
+    this.canvas.className = "lane-canvas";
+    this.canvas.setAttribute("aria-label", unit ? `${label} (${unit})` : label);
+    this.element.append(this.canvas);
+    this.drawn = { points: 0, ymax: 0, ceiling: this.ceiling };
+  }
+
+  draw(scene) {
+    const { layout, colours } = scene;
+    const series = scene.model.lanes.get(this.series) ?? [];
+    const { context: g, width, height } = fitCanvas(this.canvas);
+    const box = plotBox(width, height, layout.lane);
+    const x = timeToX(scene.seconds, box);
+    let highest = this.ceiling ?? 0;
+    for (const point of series) highest = Math.max(highest, point.value);
+    const ymax = highest > 0 ? highest * 1.15 : 1;
+    const y = (value) => box.bottom - (Math.max(0, value) / ymax) * box.height;
+    const colour = colours.variable(this.colour) || colours.text;
+
+    g.clearRect(0, 0, width, height);
+    drawTimeAxis(g, { x, tmax: scene.seconds, box, layout, colours });
+    drawMarginLabel(g, formatValue(ymax), box.top + layout.firstRowBaseline, { box, layout, colours });
+    drawMarginLabel(g, "0", box.bottom, { box, layout, colours });
+
+    g.save();
+    g.beginPath();
+    g.rect(box.left, 0, box.width, height);
+    g.clip();
+    g.strokeStyle = colour;
+    g.fillStyle = colour;
+    g.lineWidth = layout.line;
+    for (const points of byProcess(series)) {
+      const step = new Path2D();
+      step.moveTo(x(points[0].at_s), y(points[0].value));
+      for (let n = 1; n < points.length; n += 1) {
+        step.lineTo(x(points[n].at_s), y(points[n - 1].value));
+        step.lineTo(x(points[n].at_s), y(points[n].value));
+      }
+      const area = new Path2D(step);
+      area.lineTo(x(points[points.length - 1].at_s), box.bottom);
+      area.lineTo(x(points[0].at_s), box.bottom);
+      area.closePath();
+      g.save();
+      g.globalAlpha = 0.2;
+      g.fill(area);
+      g.restore();
+      g.stroke(step);
+    }
+    g.restore();
+
+    if (this.ceiling !== null) {
+      const level = Math.round(y(this.ceiling)) + 0.5;
+      g.save();
+      g.strokeStyle = colours.predicted;
+      g.lineWidth = layout.hairline;
+      g.setLineDash(layout.shortDash);
+      g.beginPath();
+      g.moveTo(box.left, level);
+      g.lineTo(box.right, level);
+      g.stroke();
+      g.restore();
+      g.fillStyle = colours.predicted;
+      g.font = layout.font;
+      g.textAlign = "right";
+      g.fillText(`ceiling ${formatValue(this.ceiling)}`, box.right, box.top - layout.gap);
+    }
+    g.fillStyle = colour;
+    g.font = layout.boldFont;
+    g.textAlign = "left";
+    g.fillText(this.unit ? `${this.label} (${this.unit})` : this.label,
+      box.left, box.top - layout.gap);
+    drawPredicted(g, { x, predictedS: scene.predictedS, box, layout, colours, withLabel: false });
+    this.drawn = { points: series.length, ymax, ceiling: this.ceiling };
+  }
+}

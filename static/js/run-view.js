@@ -1,0 +1,145 @@
+// One run's timeline on the page: its model, its lanes top to bottom on one time axis, and
+// the painter that draws them when something changed (every frame while the run goes).
+
+import { readColours } from "./colours.js";
+import { savePng } from "./export-png.js";
+import { Painter } from "./painter.js";
+import { RunModel } from "./run-model.js";
+import { showPartLegend, showProgress, showSummary } from "./run-text.js";
+import { Extent, layoutFor, rootFontPx } from "./scale.js";
+import { follow } from "./stream.js";
+
+const numberOr = (text, fallback) => (Number.isFinite(Number.parseFloat(text)) ? Number.parseFloat(text) : fallback);
+
+/** The lab's pool sizes the run ran with, from `data-lab`, or `{}`. */
+function labOf(root) {
+  try {
+    const lab = JSON.parse(root.dataset.lab || "{}");
+    return lab && typeof lab === "object" ? lab : {};
+  } catch {
+    return {};
+  }
+}
+
+export class RunView {
+  /**
+   * `root`: a `.timeline` element (its `data-` attributes: total, predicted, span, lab, title).
+   * `lanes`: every lane that may be drawn, top to bottom, as `{name, present(model),
+   * create({root, lab})}`; a lane is built when `present` first says it has something to draw.
+   */
+  constructor(root, { lanes }) {
+    this.root = root;
+    this.registry = lanes;
+    this.lab = labOf(root);
+    this.predictedS = numberOr(root.dataset.predicted, 0);
+    this.sharedSpanS = numberOr(root.dataset.span, 0);   // a common time axis when comparing
+    this.model = new RunModel({ total: numberOr(root.dataset.total, 0) });
+    this.extent = new Extent();
+    this.colours = readColours();
+    this.layout = layoutFor(rootFontPx());
+    this.lanes = [];              // the built ones, in the registry's order
+    this.built = new Set();       // their names
+    this.stream = null;
+    this.painter = new Painter(() => this.draw(), { live: () => !this.model.finished });
+
+    this.onChange = (event) => this.changed(event.detail);
+    this.model.addEventListener("change", this.onChange);
+    this.resized = new ResizeObserver(() => this.painter.schedule());
+    this.resized.observe(root);
+    this.darkMode = window.matchMedia("(prefers-color-scheme: dark)");
+    this.onScheme = () => {
+      this.colours = readColours();
+      this.showParts();
+      this.painter.schedule();
+    };
+    this.darkMode.addEventListener("change", this.onScheme);
+    this.buildLanes();
+  }
+
+  /** Draw the run the stream at `url` delivers, and show its summary at the end. */
+  follow(url) {
+    this.stream = follow(url, this.model, {
+      onSummary: (payload) => {
+        this.root.dataset.status = payload.status;
+        const run = this.root.closest(".run");
+        if (run) showSummary(run, payload);
+      },
+    });
+  }
+
+  close() {
+    this.stream?.close();
+    this.painter.stop();
+    this.resized.disconnect();
+    this.darkMode.removeEventListener("change", this.onScheme);
+    this.model.removeEventListener("change", this.onChange);
+  }
+
+  changed({ newParts, newLanes }) {
+    if (newLanes.length) this.buildLanes();
+    if (newParts.length) this.showParts();
+    const progress = this.root.closest(".run")?.querySelector("[data-progress]");
+    if (progress) showProgress(progress, this.model);
+    this.painter.schedule();
+  }
+
+  buildLanes() {
+    let added = false;
+    for (const entry of this.registry) {
+      if (this.built.has(entry.name) || !entry.present(this.model)) continue;
+      const lane = entry.create({ root: this.root, lab: this.lab });
+      this.built.add(entry.name);
+      if (!lane) continue;
+      lane.name = entry.name;
+      this.lanes.push(lane);
+      added = true;
+    }
+    if (!added) return;
+    const order = this.registry.map((entry) => entry.name);
+    this.lanes.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+    const container = this.root.querySelector("[data-lanes]");
+    for (const lane of this.lanes) {
+      if (container && (!lane.element.isConnected || lane.element.parentElement === container)) {
+        container.append(lane.element);  // appended in order: the lanes stay in the registry's
+      }
+    }
+  }
+
+  showParts() {
+    const legend = this.root.querySelector("[data-span-legend]");
+    if (legend) showPartLegend(legend, this.model.partNames, this.colours);
+  }
+
+  draw() {
+    const started = performance.now();
+    const model = this.model;
+    const now = model.now();
+    this.layout = layoutFor(rootFontPx());
+    this.extent.fit({
+      seconds: Math.max(this.predictedS * 1.05, now * 1.02, this.sharedSpanS, 0.05),
+      rows: model.rowCount,
+      exact: model.finished,
+    });
+    const scene = {
+      model,
+      now,
+      seconds: this.extent.seconds,
+      rows: this.extent.rows,
+      predictedS: this.predictedS,
+      layout: this.layout,
+      colours: this.colours,
+    };
+    for (const lane of this.lanes) lane.draw(scene);
+    this.root.dataset.drawMs = (performance.now() - started).toFixed(2);
+    this.root.dataset.drawn = String(model.drawnCount);
+  }
+
+  exportPng() {
+    savePng({
+      title: this.root.dataset.title || "Async Playground",
+      canvases: this.lanes.map((lane) => lane.canvas),
+      layout: this.layout,
+      colours: this.colours,
+    });
+  }
+}
