@@ -1,7 +1,7 @@
 """The run page in headless Chromium (Debian's, through Playwright; never a downloaded browser):
 how long the timeline of a finished run takes to draw, and the frames while a run streams in.
 
-static/timeline.js sets `data-draw-ms` (the last draw) and `data-drawn` (rows drawn) on the
+static/js/run-view.js sets `data-draw-ms` (the last draw) and `data-drawn` (rows drawn) on the
 `[data-run-stream]` element after every draw, and `data-status` when the run's summary came.
 A script added before the page loads records every change of those, the interval between
 animation frames and any long task.
