@@ -35,4 +35,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["ms"] = _ms
     templates.env.filters["num"] = _num
     templates.env.filters["inline_code"] = _inline_code
+    from playground.exports import FORMATS  # here: the exports read asset_dir from this module
+
+    templates.env.globals["export_formats"] = FORMATS
     return templates
