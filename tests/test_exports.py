@@ -256,7 +256,11 @@ def test_html_draws_the_run_offline_without_a_single_request(
     requested: list[str] = []
     errors: list[str] = []
     context.on("request", lambda request: requested.append(request.url))
-    context.route("**/*", lambda route: route.abort())  # the network is cut
+    # The network is cut: everything but the file itself is refused.
+    context.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url == url else route.abort(),
+    )
     page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))

@@ -31,6 +31,10 @@ class Palette:
     def span(self, lane: int) -> str:
         return self.spans[lane % len(self.spans)]
 
+    def named(self, name: str) -> str:
+        """The colour of a legend entry: `waiting`, `running`, `span`, ..."""
+        return self.spans[0] if name == "span" else str(getattr(self, name))
+
 
 @cache
 def palette() -> Palette:

@@ -71,9 +71,9 @@ def _data(export: RunExport) -> dict[str, Any]:
 def _style() -> str:
     c = palette()
     swatches = "".join(
-        f".swatch.{name} {{ background: {getattr(c, name)}; }}"
+        f".swatch.{name} {{ background: {c.named(name)}; }}"
         for name, _ in LEGEND
-        if name not in ("predicted", "span")
+        if name != "predicted"
     )
     return f"""
 body {{ font: 15px/1.45 system-ui, sans-serif; color: {c.text}; background: {c.background};
@@ -86,7 +86,7 @@ canvas {{ display: block; width: 100%; }}
 .legend {{ list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .4rem 1.2rem;
   font-size: .85rem; }}
 .swatch {{ display: inline-block; width: 1.4rem; height: .7rem; border-radius: 2px; }}
-.swatch.span {{ background: {c.spans[0]}; }} {swatches}
+{swatches}
 .swatch.tail {{ height: 2px; }} .swatch.bystander {{ height: 3px; }}
 .swatch.predicted {{ height: 0; border-top: 2px dashed {c.predicted}; }}
 .numbers {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr));

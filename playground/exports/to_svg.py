@@ -73,20 +73,25 @@ class _Bars:
         return f'<g fill="{colour}">{body}</g>'
 
 
-def _legend(colours: Palette, y: float, items: Iterable[tuple[str, str]]) -> list[str]:
+def _legend(
+    colours: Palette, y: float, items: Iterable[tuple[str, str]]
+) -> tuple[list[str], float]:
+    """Swatches and words from the left edge of the plot, wrapping; and the last row's y."""
     out, x = [], float(LEFT)
     for colour, words in items:
+        if x > LEFT and x + 25 + 6.8 * len(words) > WIDTH - RIGHT:
+            x, y = float(LEFT), y + 20
         if colour == "predicted":
             out.append(
                 f'<line x1="{_n(x)}" x2="{_n(x + 20)}" y1="{_n(y - 4)}" y2="{_n(y - 4)}" '
                 f'stroke="{colours.predicted}" stroke-width="2" stroke-dasharray="4 3"/>'
             )
         else:
-            fill = getattr(colours, colour, colour)
+            fill = colour if colour.startswith("#") else colours.named(colour)
             out.append(f'<rect x="{_n(x)}" y="{_n(y - 9)}" width="20" height="10" fill="{fill}"/>')
         out.append(_text(x + 25, y, words, size=12))
-        x += 25 + 6.6 * len(words) + 18
-    return out
+        x += 25 + 6.8 * len(words) + 14
+    return out, y
 
 
 def run_svg(export: RunExport) -> bytes:
@@ -100,14 +105,14 @@ def run_svg(export: RunExport) -> bytes:
     numbers = key_numbers(record)
     for line, chunk in enumerate((numbers[:4], numbers[4:])):
         if chunk:
-            words = "   ".join(f"{label}: {value}" for label, value in chunk)
+            words = " · ".join(f"{label}: {value}" for label, value in chunk)
             parts.append(_text(LEFT, 74 + 19 * line, words))
-    parts += _legend(c, 122, ((colour, words) for colour, words in LEGEND))
     span_names = list(dict.fromkeys(s["name"] for row in rows for s in row["spans"]))
-    top = 140.0
-    if span_names:
-        parts += _legend(c, 142, ((c.span(k), f"part: {n}") for k, n in enumerate(span_names)))
-        top = 160.0
+    legend, legend_y = _legend(
+        c, 122, [*LEGEND, *((c.span(k), f"part: {n}") for k, n in enumerate(span_names))]
+    )
+    parts += legend
+    top = legend_y + 18
 
     span = time_span(export)
     plot_width = WIDTH - LEFT - RIGHT
