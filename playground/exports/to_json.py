@@ -27,4 +27,4 @@ def run_json(export: RunExport) -> bytes:
     }
     if export.lanes:
         body["lanes"] = {name: list(samples) for name, samples in export.lanes.items()}
-    return json.dumps(body, indent=1).encode()
+    return json.dumps(body, separators=(",", ":")).encode()

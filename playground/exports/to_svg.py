@@ -140,13 +140,15 @@ def run_svg(export: RunExport) -> bytes:
             f'stroke="{c.predicted}" stroke-width="2" stroke-dasharray="6 4"/>'
         )
         if label:
+            near_left = px < LEFT + 80  # then the word goes right of the line, as on the page
+            anchor = "start" if near_left else "end"
             parts.append(
                 _text(
-                    px - 4,
+                    px + 4 if near_left else px - 4,
                     y0 + 12,
                     "predicted",
                     size=12,
-                    extra=f' text-anchor="end" font-weight="bold" fill="{c.predicted}"',
+                    extra=f' text-anchor="{anchor}" font-weight="bold" fill="{c.predicted}"',
                 )
             )
 
