@@ -5,9 +5,17 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse
 
+from playground.exports import (
+    FORMATS,
+    NoLocustEquivalent,
+    StillRunning,
+    load_export,
+    unknown_format_message,
+)
 from playground.lab.info import LabInfo
 from playground.load import LOAD_MODELS
 from playground.runs import LiveRun, RunInProgress, RunManager
@@ -151,6 +159,30 @@ def api_router(
         await record_or_404(run_id)
         return EventSourceResponse(
             run_events(run_id, runs=runs, store=store, render_summary=render_summary), ping=15
+        )
+
+    @router.get("/runs/{run_id}/export/{format_name}")
+    async def export_run(run_id: int, format_name: str) -> Response:
+        """The run as a file to download: one of `playground.exports.FORMATS`."""
+        export_format = FORMATS.get(format_name)
+        if export_format is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, unknown_format_message(format_name))
+        try:
+            export = await load_export(store, run_id, lab_url=lab.base_url or None)
+        except StillRunning as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+        if export is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"there is no run {run_id}")
+        try:
+            # In a thread: a big run takes a while to draw, and the harness shares this loop.
+            body = await run_in_threadpool(export_format.render, export)
+        except NoLocustEquivalent as error:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from error
+        disposition = f'attachment; filename="{export_format.filename(export)}"'
+        return Response(
+            body,
+            media_type=export_format.media_type,
+            headers={"Content-Disposition": disposition},
         )
 
     return router
