@@ -25,7 +25,8 @@ from playground.errors import MAX_BODY_BYTES, BodyTooLarge, CrossSite, UnknownHo
 
 __all__ = ["CONTENT_SECURITY_POLICY", "Guard", "HostRule"]
 
-CONTENT_SECURITY_POLICY = "default-src 'self'; frame-ancestors 'none'"
+# Only what the playground serves; `data:` images too, for Pico's icons and the favicon.
+CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
 # FastAPI's /docs and /redoc load Swagger UI and ReDoc from a CDN with an inline script: they
 # may not be framed, and keep working.
 DOCS_SECURITY_POLICY = "frame-ancestors 'none'"
