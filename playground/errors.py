@@ -131,9 +131,7 @@ class ErrorPages:
 
     def respond(self, request: Request, status: int, messages: Sequence[str]) -> Response:
         if _is_api(request):
-            detail: Any = messages[0] if len(messages) == 1 and status != 422 else messages
-            if status == 422:
-                detail = [{"msg": message} for message in messages]
+            detail = messages[0] if len(messages) == 1 else list(messages)
             return JSONResponse({"detail": detail}, status_code=status)
         if request.method == "GET" and "hx-request" not in request.headers:
             context = {"message": " ".join(_sentence(message) for message in messages)}
@@ -157,7 +155,10 @@ class ErrorPages:
             return self.respond(request, 422, messages)
         items = [
             {
-                "loc": [clean(str(part), 40) for part in item.get("loc", ())][:8],
+                "loc": [
+                    part if isinstance(part, int) else clean(str(part), 40)
+                    for part in item.get("loc", ())
+                ][:8],
                 "msg": message,
                 "type": clean(str(item.get("type", "")), 40),
             }
