@@ -133,7 +133,12 @@ class ErrorPages:
         if _is_api(request):
             detail = messages[0] if len(messages) == 1 else list(messages)
             return JSONResponse({"detail": detail}, status_code=status)
-        if request.method == "GET" and "hx-request" not in request.headers:
+        # A browser's navigation gets a whole page, once routing (which url_for needs) began.
+        if (
+            request.method == "GET"
+            and "hx-request" not in request.headers
+            and "router" in request.scope
+        ):
             context = {"message": " ".join(_sentence(message) for message in messages)}
             return self.templates.TemplateResponse(
                 request, "not_found.html", context, status_code=status

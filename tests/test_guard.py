@@ -165,6 +165,16 @@ def test_an_8_mb_body_gets_413_before_it_is_sent(playground: Playground) -> None
     assert sent == 0  # answered from the Content-Length, without waiting for the body
 
 
+@pytest.mark.parametrize("path", ["/", "/api/lab"])
+def test_a_large_body_on_a_get_gets_413_too(playground: Playground, path: str) -> None:
+    head = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port(playground)}\r\n"
+        f"Content-Length: {MAX_BODY_BYTES + 1}\r\n\r\n"
+    ).encode()
+    answer, _ = raw_exchange(playground, head, [])
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
 def test_a_chunked_body_over_the_limit_gets_413_once_it_passes_it(playground: Playground) -> None:
     head = (
         f"POST /runs HTTP/1.1\r\nHost: 127.0.0.1:{port(playground)}\r\n"
