@@ -13,6 +13,8 @@ from fastapi.staticfiles import StaticFiles
 
 from playground import __version__
 from playground.api import api_router
+from playground.errors import ErrorPages
+from playground.guard import Guard, HostRule
 from playground.pages import pages_router
 from playground.runs import RunManager
 from playground.settings import Settings
@@ -52,6 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await store.close()
 
     app = FastAPI(title="Async Playground", version=__version__, lifespan=lifespan)
+    errors = ErrorPages(templates)
+    errors.install(app)
+    app.add_middleware(
+        Guard, hosts=HostRule(settings.host, settings.port), respond=errors.for_error
+    )
     app.mount("/static", StaticFiles(directory=asset_dir("static")), name="static")
     app.include_router(api_router(store=store, runs=runs, lab=lab, render_summary=render_summary))
     app.include_router(pages_router(templates=templates, store=store, runs=runs, lab=lab))
