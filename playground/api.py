@@ -23,7 +23,7 @@ from playground.schemas import (
 from playground.settings import LabSettings
 from playground.stats import summarize
 from playground.store import RunRecord, RunStore
-from playground.stream import RenderSummary, run_events
+from playground.stream import RenderSummary, RunStreams
 from playground.supervisor import LabSupervisor, LabUnavailable
 
 ARRIVAL_LIMITS = {
@@ -83,6 +83,7 @@ def api_router(
     *, store: RunStore, runs: RunManager, lab: LabSupervisor, render_summary: RenderSummary
 ) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["api"])
+    streams = RunStreams(find_live=runs.live, store=store, render_summary=render_summary)
 
     async def record_or_404(run_id: int) -> RunRecord:
         record = await store.get_run(run_id)
@@ -166,8 +167,6 @@ def api_router(
     @router.get("/runs/{run_id}/events")
     async def run_event_stream(run_id: int, request: Request) -> EventSourceResponse:
         await record_or_404(run_id)
-        return EventSourceResponse(
-            run_events(run_id, runs=runs, store=store, render_summary=render_summary), ping=15
-        )
+        return EventSourceResponse(streams.events(run_id), ping=15)
 
     return router
