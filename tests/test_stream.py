@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -10,7 +11,9 @@ from typing import Any
 import aiohttp
 import httpx
 import pytest
+from playwright.sync_api import Page, Route, expect, sync_playwright
 
+from bench.tools import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import RUN_TIMEOUT_S, Playground, burst, read_events
 
 
@@ -118,17 +121,19 @@ def test_two_clients_of_a_finished_run_get_the_same_bytes(
 def test_every_client_of_a_live_run_gets_the_same_frames_whenever_it_joins(
     playground: Playground,
 ) -> None:
-    run_id = playground.start_run(burst("async", 300, delay_ms=200, concurrency=30))
+    # 30 waves of 300 ms: about 9 s, so the late clients surely join while it goes.
+    run_id = playground.start_run(burst("async", 300, delay_ms=300, concurrency=10))
     with ThreadPoolExecutor(50) as pool:
         early = [pool.submit(raw_messages, playground.url, run_id) for _ in range(25)]
         deadline = time.monotonic() + RUN_TIMEOUT_S
-        while len(playground.client.get(f"/api/runs/{run_id}").json()["timeline"]) < 60:
+        while len(playground.client.get(f"/api/runs/{run_id}").json()["timeline"]) < 30:
             assert time.monotonic() < deadline, "the run did not get going"
             time.sleep(0.05)
         late = [pool.submit(raw_messages, playground.url, run_id) for _ in range(25)]
         streams = [future.result() for future in early + late]
 
     assert all(stream == streams[0] for stream in streams)
+    assert b'"elapsed_s"' in streams[0][0]  # live frames, not a finished run's replay
     assert b"event: summary" in streams[0][-1]
     assert sum(b"event: update" in message for message in streams[0]) >= 5
     assert playground.wait(run_id)["status"] == "done"
@@ -173,3 +178,63 @@ def test_a_crowd_opening_a_finished_run_at_once_costs_little_memory(
     # Each client's own copy of the replay would take 100 × `one` and more (about 480 × before
     # the messages were shared); a frame waiting in each client's socket buffer, 40 × at most.
     assert grown_kib * 1024 < 60 * one, f"peak grew {grown_kib} KiB for a {one}-byte replay"
+
+
+def drawn_canvases(page: Page, url: str, rows: int) -> list[str]:
+    """The run page's timeline and bystander strip, as PNG data URLs, once fully drawn."""
+    page.goto(url)
+    expect(page.locator(".status-line")).to_contain_text("done", timeout=60_000)
+    page.wait_for_function(
+        f"() => Number(document.querySelector('[data-run-stream]').dataset.drawn) === {rows}"
+    )
+    return list(
+        page.evaluate(
+            """() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(
+                 () => resolve([...document.querySelectorAll('.timeline-canvas, .bystander-canvas')]
+                   .map((canvas) => canvas.toDataURL())))))"""
+        )
+    )
+
+
+def test_the_page_draws_a_replay_in_frames_as_it_drew_one_frame(
+    playground: Playground, big_run: dict[str, Any]
+) -> None:
+    run_id = big_run["id"]
+    messages = raw_messages(playground.url, run_id)
+    assert len(messages) > 2  # several update frames
+    one_frame: dict[str, list[Any]] = {"sent": [], "done": [], "bystander": []}
+    for message in messages[:-1]:
+        data = json.loads(message.split(b"\r\ndata: ", 1)[1])
+        for key, values in one_frame.items():
+            values += data[key]
+    summary = [
+        b"id: 2" if line.startswith(b"id:") else line for line in messages[-1].split(b"\r\n")
+    ]
+    whole = b"\r\n".join(
+        [
+            b"event: update",
+            b"id: 1",
+            f"data: {json.dumps(one_frame)}".encode(),
+            b"",
+            *summary,
+            b"",
+            b"",
+        ]
+    )
+    url = f"{playground.url}/runs/{run_id}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        chunked = drawn_canvases(page, url, 3_000)
+        replayed: list[str] = []
+
+        def one_frame_replay(route: Route) -> None:
+            replayed.append(route.request.url)
+            route.fulfill(body=whole, content_type="text/event-stream")
+
+        page.route(f"**/api/runs/{run_id}/events", one_frame_replay)
+        unchunked = drawn_canvases(page, url, 3_000)
+        browser.close()
+    assert len(chunked) == 2
+    assert len(replayed) == 1
+    assert chunked == unchunked
