@@ -117,7 +117,7 @@ def _compared(name: str, alone: list[float], watched: list[float], unit: str, no
         unit,
         compared=f"alone {statistics.median(alone):,.0f} {unit}",
         ratio=ratio,
-        target=f"within {WITHIN:.0%}",
+        target=f"≤ {1 + WITHIN:.2f}× alone",
         met=ratio <= 1 + WITHIN,
         note=note,
     )
