@@ -91,21 +91,19 @@ async def burst(server: Playground, sizes: Sizes, clients: int) -> tuple[Burst, 
     return Burst(summary["makespan_s"], summary["p99_ms"]), posted
 
 
-async def crowd_memory(sizes: Sizes) -> tuple[dict[str, int], dict[str, int], float]:
-    """Peak memory of a playground before and after `crowd_clients` open a finished run's
-    stream at once, and how long the last of them took."""
-    async with playground() as server:
-        run_id = await server.start_run(run_body(sizes.crowd_rows, sizes.isolation_delay_ms))
-        await server.wait(run_id)
-        before = memory_kib(server.pid)
-        url = f"{server.url}/api/runs/{run_id}/events"
-        began = perf_counter()
-        async with aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0), read_bufsize=2**22
-        ) as session:
-            await asyncio.gather(*(follow(session, url) for _ in range(sizes.crowd_clients)))
-        took = perf_counter() - began
-        return before, memory_kib(server.pid), took
+async def crowd_memory(server: Playground, sizes: Sizes) -> tuple[dict[str, int], float]:
+    """The playground's memory once a run of `crowd_rows` has finished, and how long it took
+    `crowd_clients` opening its stream at once to read it all."""
+    run_id = await server.start_run(run_body(sizes.crowd_rows, sizes.isolation_delay_ms))
+    await server.wait(run_id)
+    before = memory_kib(server.pid)
+    url = f"{server.url}/api/runs/{run_id}/events"
+    began = perf_counter()
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0), read_bufsize=2**22
+    ) as session:
+        await asyncio.gather(*(follow(session, url) for _ in range(sizes.crowd_clients)))
+    return before, perf_counter() - began
 
 
 def _compared(name: str, alone: list[float], watched: list[float], unit: str, note: str) -> Row:
@@ -135,7 +133,8 @@ async def measure(sizes: Sizes) -> list[Row]:
             watched.append(result)
             if posted is not None:
                 posts.append(posted)
-    before, after, took = await crowd_memory(sizes)
+        before, took = await crowd_memory(server, sizes)
+        after = memory_kib(server.pid)
     what = (
         f"/s/sleep/async?delay_ms={sizes.isolation_delay_ms}, median of "
         f"{sizes.isolation_turns} turns each, alternating"
@@ -165,7 +164,8 @@ async def measure(sizes: Sizes) -> list[Row]:
             "MiB",
             target=f"< {MEMORY_TARGET_MIB} MiB",
             met=peak_mib < MEMORY_TARGET_MIB,
-            note=f"VmHWM of the playground process; {before['VmHWM'] / 1024:,.0f} MiB after "
-            f"the run, before the crowd; every client read to the summary in {took:.1f} s",
+            note=f"VmHWM of the playground process (the same one, after the bursts); "
+            f"{before['VmHWM'] / 1024:,.0f} MiB before the crowd, with the run finished; "
+            f"every client read to the summary in {took:.1f} s",
         ),
     ]

@@ -34,7 +34,7 @@ def test_smoke_run_prints_every_row_with_a_figure() -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=420,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     cells = table_cells(result.stdout)
