@@ -26,7 +26,7 @@ from playground.schemas import Created, LabSettingsIn, RunRequest
 from playground.settings import LabSettings
 from playground.stats import summarize
 from playground.store import RunRecord, RunStore
-from playground.stream import RenderSummary, run_events
+from playground.stream import RenderSummary, RunStreams
 from playground.strict_json import StrictJSONRoute
 from playground.supervisor import LabSupervisor
 
@@ -77,6 +77,7 @@ def api_router(
     *, store: RunStore, runs: RunManager, lab: LabSupervisor, render_summary: RenderSummary
 ) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["api"], route_class=StrictJSONRoute)
+    streams = RunStreams(find_live=runs.live, store=store, render_summary=render_summary)
 
     async def record_or_404(run_id: int) -> RunRecord:
         record = await store.get_run(run_id)
@@ -148,12 +149,10 @@ def api_router(
     @router.get("/runs/{run_id}/events")
     async def run_event_stream(run_id: RunId, request: Request) -> EventSourceResponse:
         await record_or_404(run_id)
-        return EventSourceResponse(
-            run_events(run_id, runs=runs, store=store, render_summary=render_summary), ping=15
-        )
+        return EventSourceResponse(streams.events(run_id), ping=15)
 
     @router.get("/runs/{run_id}/export/{format_name}")
-    async def export_run(run_id: int, format_name: str) -> Response:
+    async def export_run(run_id: RunId, format_name: str) -> Response:
         """The run as a file to download: one of `playground.exports.FORMATS`."""
         export_format = FORMATS.get(format_name)
         if export_format is None:

@@ -39,11 +39,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await store.open()
-        interrupted = await store.mark_interrupted()
-        if interrupted:
-            log.warning("marked %d run(s) left in flight as interrupted", interrupted)
-        await lab.start()
+        await store.open()  # the CLI has taken the port and checked the database by now
+        try:
+            interrupted = await store.mark_interrupted()
+            if interrupted:
+                log.warning("marked %d run(s) left in flight as interrupted", interrupted)
+            await lab.start()
+        except BaseException:
+            await store.close()  # an open store's thread would keep the process alive
+            raise
         if settings.open_browser:
             asyncio.get_running_loop().call_later(0.5, webbrowser.open, settings.url)
         try:

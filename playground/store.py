@@ -7,15 +7,21 @@ dataclasses and rows, never cursors.
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import aiosqlite
 
-from playground.schemas import BystanderRow, RequestRow, Summary
+if TYPE_CHECKING:
+    from playground.schemas import BystanderRow, RequestRow, Summary
+else:  # TypedDicts are dicts; importing the schemas loads every scenario (FastAPI, SQLAlchemy),
+    # a few seconds the CLI must not spend before it says the database is unusable.
+    RequestRow = BystanderRow = dict
 
 Status = Literal["running", "done", "failed", "cancelled", "interrupted"]
 FINISHED: frozenset[Status] = frozenset({"done", "failed", "cancelled", "interrupted"})
@@ -87,19 +93,90 @@ def _record(row: aiosqlite.Row) -> RunRecord:
     )
 
 
+class StoreUnusable(Exception):
+    """The database cannot be used; the message says why, in one line a person understands."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cannot use database {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def _missing_columns(db: sqlite3.Connection) -> list[str]:
+    """`table.column`s the schema declares that the database's existing tables lack."""
+    wanted = sqlite3.connect(":memory:")
+    try:
+        wanted.executescript(SCHEMA)
+        tables = [
+            row[0] for row in wanted.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        missing = []
+        for table in tables:
+            have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            if have:  # an absent table is created when the store opens
+                need = [row[1] for row in wanted.execute(f"PRAGMA table_info({table})")]
+                missing += [f"{table}.{column}" for column in need if column not in have]
+        return missing
+    finally:
+        wanted.close()
+
+
 class RunStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: aiosqlite.Connection | None = None
 
+    def check(self) -> None:
+        """Raise `StoreUnusable` unless the database can be opened, read, and written to, with
+        the schema's tables present or creatable; writes nothing, so a file it refuses is left
+        exactly as it was. Synchronous: it runs before the server starts."""
+        path = self.path
+        if path.is_dir():
+            raise StoreUnusable(path, "it is a folder, not a file")
+        if not path.exists():
+            folder = next(parent for parent in path.parents if parent.exists())
+            if not folder.is_dir():
+                raise StoreUnusable(path, f"{folder} is a file, not a folder")
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise StoreUnusable(path, f"cannot create it: the folder {folder} is read-only")
+            return
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise StoreUnusable(path, "the file is read-only (permission denied)")
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise StoreUnusable(path, f"its folder {path.parent} is read-only")
+        try:
+            db = sqlite3.connect(path.resolve().as_uri() + "?mode=rw", uri=True)
+        except sqlite3.Error as error:
+            raise StoreUnusable(path, str(error)) from None
+        try:
+            problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+            if problems != ["ok"]:
+                raise StoreUnusable(path, f"it is damaged: {problems[0]}")
+            missing = _missing_columns(db)
+            if missing:
+                raise StoreUnusable(
+                    path, f"it is not a playground database (no {', '.join(missing)})"
+                )
+            db.execute("BEGIN IMMEDIATE")  # takes the write lock, writes nothing
+            db.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            raise StoreUnusable(path, str(error)) from None
+        finally:
+            db.close()
+
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path)
-        self._db.row_factory = aiosqlite.Row
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA foreign_keys=ON")
-        await self._db.executescript(SCHEMA)
-        await self._db.commit()
+        db = await aiosqlite.connect(self.path)
+        try:
+            db.row_factory = aiosqlite.Row
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            await db.executescript(SCHEMA)
+            await db.commit()
+        except BaseException:
+            await db.close()  # its thread would keep the process alive
+            raise
+        self._db = db
 
     async def close(self) -> None:
         if self._db is not None:
