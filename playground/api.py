@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, status
 from sse_starlette import EventSourceResponse
 
-from playground.runs import LiveRun, RunInProgress, RunManager
+from playground.runs import RunInProgress, RunManager, RunNotFound, RunNotRunning
 from playground.scenarios import SCENARIOS, Scenario
 from playground.schemas import (
     MAX_DURATION_S,
@@ -70,13 +70,15 @@ def run_brief(record: RunRecord) -> dict[str, Any]:
     }
 
 
-def live_json(live: LiveRun) -> dict[str, Any]:
-    rows = sorted(live.rows, key=lambda row: row["i"])
-    return {
-        "summary": summarize(rows, live.pings, live.prediction),
-        "timeline": rows,
-        "bystander": live.pings,
-    }
+async def cancel_answer(runs: RunManager, run_id: int) -> dict[str, Any]:
+    """Stop a run: answers `cancelling` at once; it then ends `cancelled`. A run that has
+    ended (or is ending otherwise) gets a 409 naming its status. The page's button uses it too."""
+    try:
+        return {"id": run_id, "status": await runs.cancel(run_id)}
+    except RunNotFound as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    except RunNotRunning as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
 
 
 def api_router(
@@ -145,23 +147,21 @@ def api_router(
             "lab": record.lab,
             "prediction": record.prediction,
         }
-        live = runs.live(run_id)
-        if live is not None and not live.finished.is_set():
-            return {**body, **live_json(live)}
+        measured = await runs.measured(run_id)
+        if measured.run is None:
+            return {**body, "timeline": measured.rows, "bystander": measured.pings}
         return {
             **body,
-            "timeline": await store.timeline(run_id),
-            "bystander": await store.bystander(run_id),
+            "status": "running",  # until it has ended and the lab is ready for the next
+            "state": measured.run.state,
+            "summary": summarize(measured.rows, measured.pings, measured.run.prediction),
+            "timeline": measured.rows,
+            "bystander": measured.pings,
         }
 
     @router.post("/runs/{run_id}/cancel")
     async def cancel_run(run_id: int) -> dict[str, Any]:
-        record = await record_or_404(run_id)
-        if not await runs.cancel(run_id):
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, f"run {run_id} is not running (it is {record.status})"
-            )
-        return {"id": run_id, "status": "cancelled"}
+        return await cancel_answer(runs, run_id)
 
     @router.get("/runs/{run_id}/events")
     async def run_event_stream(run_id: int, request: Request) -> EventSourceResponse:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from playground.api import cancel_answer
 from playground.predict import predict
 from playground.runs import RunInProgress, RunManager
 from playground.scenarios import SCENARIOS, Scenario
@@ -190,9 +191,9 @@ def pages_router(
         response.headers["HX-Trigger"] = "lab-changed"
         return response
 
-    @router.post("/runs/{run_id}/cancel")
-    async def cancel_run(run_id: int) -> Response:
-        await runs.cancel(run_id)
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    @router.post("/runs/{run_id}/cancel", response_class=JSONResponse)
+    async def cancel_run(run_id: int) -> dict[str, Any]:
+        """The page's cancel button: answers like `POST /api/runs/{id}/cancel`."""
+        return await cancel_answer(runs, run_id)
 
     return router

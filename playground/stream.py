@@ -13,12 +13,12 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from time import perf_counter
 from typing import Any
 
 from sse_starlette import ServerSentEvent
 
-from playground.runs import LiveRun, RunManager
+from playground.run import Run
+from playground.runs import RunManager
 from playground.store import RunRecord, RunStore
 
 FRAME_INTERVAL_S = 0.05
@@ -37,9 +37,9 @@ def _message(seq: int, event: str, data: dict[str, Any]) -> ServerSentEvent:
     return ServerSentEvent(json.dumps(data, separators=(",", ":")), event=event, id=str(seq))
 
 
-def _frame(live: LiveRun, cursor: _Cursor, started: float) -> dict[str, Any] | None:
+def _frame(live: Run, cursor: _Cursor) -> dict[str, Any] | None:
     sent, done, pings = (
-        live.sent_times[cursor.sent :],
+        live.sent[cursor.sent :],
         live.rows[cursor.done :],
         live.pings[cursor.pings :],
     )
@@ -52,7 +52,7 @@ def _frame(live: LiveRun, cursor: _Cursor, started: float) -> dict[str, Any] | N
         "sent": sent,
         "done": done,
         "bystander": pings,
-        "elapsed_s": perf_counter() - started,
+        "elapsed_s": live.elapsed_s(),
     }
 
 
@@ -76,19 +76,19 @@ async def _summary(
 async def run_events(
     run_id: int, *, runs: RunManager, store: RunStore, render_summary: RenderSummary
 ) -> AsyncIterator[ServerSentEvent]:
-    live = runs.live(run_id)
-    if live is None or live.finished.is_set():
-        rows, pings = await store.timeline(run_id), await store.bystander(run_id)
+    measured = await runs.measured(run_id)
+    live = measured.run
+    if live is None:
+        rows, pings = measured.rows, measured.pings
         sent = [(row["i"], row["sent_s"]) for row in rows]
         yield _message(1, "update", {"sent": sent, "done": rows, "bystander": pings})
         yield await _summary(run_id, store, render_summary, 2)
         return
 
     cursor, seq = _Cursor(), 0
-    started = live.started
     while True:
         finished = live.finished.is_set()  # read first: what came before it is in the lists
-        frame = _frame(live, cursor, started)
+        frame = _frame(live, cursor)
         if frame is not None:
             seq += 1
             yield _message(seq, "update", frame)
