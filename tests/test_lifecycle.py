@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Playground, burst
+from tests.conftest import Playground, burst, read_events
 
 
 def test_a_restart_keeps_the_runs(fresh_playground: Callable[..., Playground]) -> None:
@@ -300,8 +300,17 @@ def test_sigterm_stores_the_run_interrupted_with_its_rows_before_the_process_exi
     server = fresh_playground()
     run_id = server.start_run(burst("async-blocking", 100, delay_ms=200))
     seen = server.wait_rows(run_id, 5)
+
+    def watch() -> None:  # a page follows the run's stream as the playground stops
+        with contextlib.suppress(httpx.HTTPError):
+            read_events(server, run_id, 60)
+
+    watching = threading.Thread(target=watch)
+    watching.start()
+    time.sleep(0.5)
     server.process.send_signal(signal.SIGTERM)
     server.process.wait(60)  # uvicorn shuts down, then re-raises the signal: -15
+    watching.join()
 
     status, indexes = stored(server.db_path, run_id)
     assert status == "interrupted"
