@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse
 
 from playground.bounds import HistoryLimit, RunId
-from playground.errors import RunNotFound, RunNotRunning
+from playground.errors import RunNotFound
 from playground.exports import (
     FORMATS,
     NoLocustEquivalent,
@@ -20,7 +20,7 @@ from playground.exports import (
 )
 from playground.lab.info import LabInfo
 from playground.load import LOAD_MODELS
-from playground.runs import LiveRun, RunManager
+from playground.runs import RunManager
 from playground.scenarios import SCENARIOS, Scenario
 from playground.schemas import Created, LabSettingsIn, RunRequest
 from playground.settings import LabSettings
@@ -64,13 +64,10 @@ def run_brief(record: RunRecord) -> dict[str, Any]:
     }
 
 
-def live_json(live: LiveRun) -> dict[str, Any]:
-    rows = sorted(live.rows, key=lambda row: row["i"])
-    return {
-        "summary": summarize(rows, live.pings, live.prediction),
-        "timeline": rows,
-        "bystander": live.pings,
-    }
+async def cancel_answer(runs: RunManager, run_id: int) -> dict[str, Any]:
+    """Stop a run: answers `cancelling` at once; it then ends `cancelled`. A run that has
+    ended (or is ending otherwise) gets a 409 naming its status. The page's button uses it too."""
+    return {"id": run_id, "status": await runs.cancel(run_id)}
 
 
 def api_router(
@@ -130,21 +127,21 @@ def api_router(
             "lab": record.lab,
             "prediction": record.prediction,
         }
-        live = runs.live(run_id)
-        if live is not None and not live.finished.is_set():
-            return {**body, **live_json(live)}
+        measured = await runs.measured(run_id)
+        if measured.run is None:
+            return {**body, "timeline": measured.rows, "bystander": measured.pings}
         return {
             **body,
-            "timeline": await store.timeline(run_id),
-            "bystander": await store.bystander(run_id),
+            "status": "running",  # until it has ended and the lab is ready for the next
+            "state": measured.run.state,
+            "summary": summarize(measured.rows, measured.pings, measured.run.prediction),
+            "timeline": measured.rows,
+            "bystander": measured.pings,
         }
 
     @router.post("/runs/{run_id}/cancel")
     async def cancel_run(run_id: RunId) -> dict[str, Any]:
-        record = await record_or_404(run_id)
-        if not await runs.cancel(run_id):
-            raise RunNotRunning(run_id, record.status)
-        return {"id": run_id, "status": "cancelled"}
+        return await cancel_answer(runs, run_id)
 
     @router.get("/runs/{run_id}/events")
     async def run_event_stream(run_id: RunId, request: Request) -> EventSourceResponse:

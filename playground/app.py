@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             asyncio.get_running_loop().call_later(0.5, webbrowser.open, settings.url)
         try:
             yield
-        finally:
+        finally:  # on SIGTERM or Ctrl-C: a run in flight is stored interrupted, with its rows
             await runs.close()
             await lab.stop()
             await store.close()

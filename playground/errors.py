@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.templating import Jinja2Templates
 
 from playground.load import LOAD_MODELS
-from playground.runs import RunInProgress
+from playground.runs import RunInProgress, RunNotFound, RunNotRunning
 from playground.supervisor import LabUnavailable
 
 __all__ = [
@@ -37,16 +37,6 @@ MAX_MESSAGE_CHARS = 200
 MAX_MESSAGES = 20
 _LOCATIONS = ("body", "path", "query", "header", "cookie")
 _UNION_TAGS = tuple(LOAD_MODELS)
-
-
-class RunNotFound(LookupError):
-    def __init__(self, run_id: int) -> None:
-        super().__init__(f"there is no run {run_id}")
-
-
-class RunNotRunning(RuntimeError):
-    def __init__(self, run_id: int, status: str) -> None:
-        super().__init__(f"run {run_id} is not running (it is {status})")
 
 
 class BodyTooLarge(ValueError):

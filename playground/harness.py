@@ -37,11 +37,16 @@ GC_THRESHOLD_DURING_RUN = 100_000
 @dataclass(kw_only=True)
 class Recording:
     """What the harness measured, appended as it happens; times are seconds from the run's
-    start. The playground's LiveRun is one, which the event stream reads as it grows."""
+    start, `t0`. The harness process streams one to the playground as it grows."""
 
+    t0: float | None = None
+    """The run's clock zero, a `perf_counter()` reading: set as firing begins."""
     sent_times: list[tuple[int, float]] = field(default_factory=list)
     rows: list[RequestRow] = field(default_factory=list)
     pings: list[BystanderRow] = field(default_factory=list)
+
+    def began(self, t0: float) -> None:
+        self.t0 = t0
 
     def sent(self, i: int, sent_s: float) -> None:
         self.sent_times.append((i, sent_s))
@@ -208,6 +213,7 @@ async def fire(target: Target, arrival: Arrival, limits: Limits, recording: Reco
     connector = aiohttp.TCPConnector(limit=connector_limit(arrival), limit_per_host=0)
     async with _rare_collections(), aiohttp.ClientSession(connector=connector) as session:
         run = _Run(session, target, limits, recording)
+        recording.began(run.t0)
         stop_pinging = asyncio.Event()
         bystander = asyncio.create_task(
             _bystander(target, run.t0, limits, recording, stop_pinging), name="bystander"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response, status
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from playground.api import cancel_answer
 from playground.bounds import RunId, RunIds
-from playground.errors import RunNotFound, RunNotRunning, validation_messages
+from playground.errors import RunNotFound, validation_messages
 from playground.load import LOAD_MODELS
 from playground.predict import predict
 from playground.runs import RunManager
@@ -179,13 +180,9 @@ def pages_router(
         response.headers["HX-Trigger"] = "lab-changed"
         return response
 
-    @router.post("/runs/{run_id}/cancel")
-    async def cancel_run(run_id: RunId) -> Response:
-        record = await store.get_run(run_id)
-        if record is None:
-            raise RunNotFound(run_id)
-        if not await runs.cancel(run_id):
-            raise RunNotRunning(run_id, record.status)
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    @router.post("/runs/{run_id}/cancel", response_class=JSONResponse)
+    async def cancel_run(run_id: RunId) -> dict[str, Any]:
+        """The page's cancel button: answers like `POST /api/runs/{id}/cancel`."""
+        return await cancel_answer(runs, run_id)
 
     return router

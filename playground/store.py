@@ -224,6 +224,17 @@ class RunStore:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
+    async def append_rows(self, run_id: int, rows: Sequence[RequestRow]) -> None:
+        """Store rows of a run still going, so a killed playground keeps what it measured."""
+        if rows:
+            await self._insert_rows(run_id, rows)
+            await self.db.commit()
+
+    async def append_pings(self, run_id: int, pings: Sequence[BystanderRow]) -> None:
+        if pings:
+            await self._insert_pings(run_id, pings)
+            await self.db.commit()
+
     async def finish_run(
         self,
         run_id: int,
@@ -231,9 +242,25 @@ class RunStore:
         status: Status,
         error: str | None,
         summary: Summary | None,
-        rows: Sequence[RequestRow],
-        bystander: Sequence[BystanderRow],
-    ) -> None:
+        rows: Sequence[RequestRow] = (),
+        bystander: Sequence[BystanderRow] = (),
+    ) -> bool:
+        """The end of a run, in one transaction: its last rows and pings (those not appended
+        yet), status and summary. A run ends once: returns False if it had already ended."""
+        cursor = await self.db.execute(
+            "UPDATE runs SET status = ?, error = ?, summary = ? "
+            "WHERE id = ? AND status = 'running'",
+            (status, error, json.dumps(summary) if summary is not None else None, run_id),
+        )
+        if cursor.rowcount != 1:
+            await self.db.rollback()
+            return False
+        await self._insert_rows(run_id, rows)
+        await self._insert_pings(run_id, bystander)
+        await self.db.commit()
+        return True
+
+    async def _insert_rows(self, run_id: int, rows: Sequence[RequestRow]) -> None:
         await self.db.executemany(
             "INSERT INTO requests (run_id, i, sent_s, began_s, ended_s, received_s, "
             "status_code, error, thread, pid, spans) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -254,15 +281,12 @@ class RunStore:
                 for row in rows
             ],
         )
+
+    async def _insert_pings(self, run_id: int, pings: Sequence[BystanderRow]) -> None:
         await self.db.executemany(
             "INSERT INTO bystander (run_id, at_s, latency_ms, error) VALUES (?, ?, ?, ?)",
-            [(run_id, row["at_s"], row["latency_ms"], row["error"]) for row in bystander],
+            [(run_id, row["at_s"], row["latency_ms"], row["error"]) for row in pings],
         )
-        await self.db.execute(
-            "UPDATE runs SET status = ?, error = ?, summary = ? WHERE id = ?",
-            (status, error, json.dumps(summary) if summary is not None else None, run_id),
-        )
-        await self.db.commit()
 
     async def get_run(self, run_id: int) -> RunRecord | None:
         async with self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)) as cursor:

@@ -43,15 +43,14 @@ class LiveView(Protocol):
     """What the stream reads of a run in flight: lists that only grow, and its end."""
 
     @property
-    def sent_times(self) -> list[tuple[int, float]]: ...
+    def sent(self) -> list[tuple[int, float]]: ...
     @property
     def rows(self) -> list[RequestRow]: ...
     @property
     def pings(self) -> list[BystanderRow]: ...
     @property
     def finished(self) -> asyncio.Event: ...
-    @property
-    def started(self) -> float: ...
+    def elapsed_s(self) -> float: ...
 
 
 FindLive = Callable[[int], LiveView | None]
@@ -130,14 +129,14 @@ class LiveStream:
     def _collect(self) -> None:
         live = self.live
         sent, done, pings = (
-            live.sent_times[self._sent :],
+            live.sent[self._sent :],
             live.rows[self._done :],
             live.pings[self._pings :],
         )
         self._sent += len(sent)
         self._done += len(done)
         self._pings += len(pings)
-        elapsed = perf_counter() - live.started
+        elapsed = live.elapsed_s()
         self.messages += update_frames(len(self.messages) + 1, sent, done, pings, elapsed)
 
     async def follow(self) -> AsyncIterator[bytes]:
