@@ -76,6 +76,7 @@ def live_json(live: LiveRun) -> dict[str, Any]:
         "summary": summarize(rows, live.pings, live.prediction),
         "timeline": rows,
         "bystander": live.pings,
+        "lanes": live.lanes,
     }
 
 
@@ -152,6 +153,7 @@ def api_router(
             **body,
             "timeline": await store.timeline(run_id),
             "bystander": await store.bystander(run_id),
+            "lanes": await store.lanes(run_id),
         }
 
     @router.post("/runs/{run_id}/cancel")

@@ -44,6 +44,8 @@ class Recording:
     sent_times: list[tuple[int, float]] = field(default_factory=list)
     rows: list[RequestRow] = field(default_factory=list)
     pings: list[BystanderRow] = field(default_factory=list)
+    t0: float | None = None
+    """The `perf_counter()` of the run's time zero, once the harness has started."""
 
     def sent(self, i: int, sent_s: float) -> None:
         self.sent_times.append((i, sent_s))
@@ -86,6 +88,7 @@ def _unanswered(i: int, sent_s: float, error: str | None = None) -> RequestRow:
     return RequestRow(
         i=i,
         sent_s=sent_s,
+        arrived_s=None,
         began_s=None,
         ended_s=None,
         received_s=None,
@@ -107,6 +110,7 @@ class _Run:
         self.recording = recording
         self.timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
         self.t0 = perf_counter()
+        recording.t0 = self.t0
         self.issued = 0
         self.outstanding: dict[int, float] = {}
 
@@ -132,6 +136,7 @@ class _Run:
         row["received_s"] = perf_counter() - self.t0
         lab = body.get("lab")
         if lab:
+            row["arrived_s"] = lab["arrived"] - self.t0 if lab.get("arrived") else None
             row["began_s"] = lab["began"] - self.t0
             row["ended_s"] = lab["ended"] - self.t0
             row["thread"] = lab["thread"]

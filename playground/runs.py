@@ -16,7 +16,7 @@ from typing import Any
 
 from playground.harness import Limits, Recording, Target, fire
 from playground.predict import Prediction, predict
-from playground.schemas import RunRequest
+from playground.schemas import LaneSample, RunRequest
 from playground.settings import LabSettings
 from playground.stats import summarize
 from playground.store import RunStore, Status
@@ -46,6 +46,7 @@ class LiveRun(Recording):
     error: str | None = None
     task: asyncio.Task[None] | None = None
     started: float = field(default_factory=perf_counter)
+    lanes: dict[str, list[LaneSample]] = field(default_factory=dict)  # filled by lab.lanes
 
 
 class RunManager:
@@ -84,6 +85,7 @@ class RunManager:
                 prediction=asdict(prediction),
             )
             live = LiveRun(run_id, request, prediction)
+            self.lab.lanes.follow(live)
             live.task = asyncio.create_task(self._execute(live), name=f"run-{run_id}")
             self.active = live
             return live
@@ -161,6 +163,7 @@ class RunManager:
     async def _finish(self, live: LiveRun, restart_lab: bool) -> None:
         """Store the outcome; a run reads as finished only once the lab is ready for the next."""
         try:
+            await self.lab.lanes.settle(live)  # before a restart: the old lab's last samples
             if restart_lab and live.status != "interrupted":
                 try:
                     await self.lab.restart()
@@ -174,6 +177,7 @@ class RunManager:
                 summary=summary,
                 rows=sorted(live.rows, key=lambda row: row["i"]),
                 bystander=live.pings,
+                lanes=live.lanes,
             )
         finally:
             live.finished.set()

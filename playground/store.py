@@ -7,7 +7,7 @@ dataclasses and rows, never cursors.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any, Literal, cast
 
 import aiosqlite
 
-from playground.schemas import BystanderRow, RequestRow, Summary
+from playground.schemas import BystanderRow, LaneSample, RequestRow, Summary
 
 Status = Literal["running", "done", "failed", "cancelled", "interrupted"]
 FINISHED: frozenset[Status] = frozenset({"done", "failed", "cancelled", "interrupted"})
@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS requests (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     i INTEGER NOT NULL,
     sent_s REAL NOT NULL,
+    arrived_s REAL,
     began_s REAL,
     ended_s REAL,
     received_s REAL,
@@ -54,6 +55,12 @@ CREATE TABLE IF NOT EXISTS bystander (
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS bystander_by_run ON bystander (run_id, at_s);
+CREATE TABLE IF NOT EXISTS lanes (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    lane TEXT NOT NULL,
+    samples TEXT NOT NULL,
+    PRIMARY KEY (run_id, lane)
+) WITHOUT ROWID;
 """
 
 
@@ -99,7 +106,15 @@ class RunStore:
         await self._db.execute("PRAGMA journal_mode=WAL")
         await self._db.execute("PRAGMA foreign_keys=ON")
         await self._db.executescript(SCHEMA)
+        await self._add_missing_columns()
         await self._db.commit()
+
+    async def _add_missing_columns(self) -> None:
+        """A database made before a column existed gets it, empty for the runs it holds."""
+        async with self.db.execute("PRAGMA table_info(requests)") as cursor:
+            columns = {row["name"] for row in await cursor.fetchall()}
+        if "arrived_s" not in columns:
+            await self.db.execute("ALTER TABLE requests ADD COLUMN arrived_s REAL")
 
     async def close(self) -> None:
         if self._db is not None:
@@ -156,15 +171,17 @@ class RunStore:
         summary: Summary | None,
         rows: Sequence[RequestRow],
         bystander: Sequence[BystanderRow],
+        lanes: Mapping[str, Sequence[LaneSample]] | None = None,
     ) -> None:
         await self.db.executemany(
-            "INSERT INTO requests (run_id, i, sent_s, began_s, ended_s, received_s, "
-            "status_code, error, thread, pid, spans) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO requests (run_id, i, sent_s, arrived_s, began_s, ended_s, received_s, "
+            "status_code, error, thread, pid, spans) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     run_id,
                     row["i"],
                     row["sent_s"],
+                    row.get("arrived_s"),
                     row["began_s"],
                     row["ended_s"],
                     row["received_s"],
@@ -180,6 +197,10 @@ class RunStore:
         await self.db.executemany(
             "INSERT INTO bystander (run_id, at_s, latency_ms, error) VALUES (?, ?, ?, ?)",
             [(run_id, row["at_s"], row["latency_ms"], row["error"]) for row in bystander],
+        )
+        await self.db.executemany(
+            "INSERT INTO lanes (run_id, lane, samples) VALUES (?, ?, ?)",
+            [(run_id, lane, json.dumps(samples)) for lane, samples in (lanes or {}).items()],
         )
         await self.db.execute(
             "UPDATE runs SET status = ?, error = ?, summary = ? WHERE id = ?",
@@ -206,6 +227,7 @@ class RunStore:
                 RequestRow(
                     i=row["i"],
                     sent_s=row["sent_s"],
+                    arrived_s=row["arrived_s"],
                     began_s=row["began_s"],
                     ended_s=row["ended_s"],
                     received_s=row["received_s"],
@@ -227,3 +249,10 @@ class RunStore:
                 BystanderRow(at_s=row["at_s"], latency_ms=row["latency_ms"], error=row["error"])
                 for row in await cursor.fetchall()
             ]
+
+    async def lanes(self, run_id: int) -> dict[str, list[LaneSample]]:
+        """What the lab sampled during the run, lane by lane (`playground/lanes.py`)."""
+        async with self.db.execute(
+            "SELECT lane, samples FROM lanes WHERE run_id = ? ORDER BY lane", (run_id,)
+        ) as cursor:
+            return {row["lane"]: json.loads(row["samples"]) for row in await cursor.fetchall()}

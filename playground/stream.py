@@ -12,12 +12,13 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
 
 from sse_starlette import ServerSentEvent
 
+from playground.lanes import new_lanes
 from playground.runs import LiveRun, RunManager
 from playground.store import RunRecord, RunStore
 
@@ -31,6 +32,7 @@ class _Cursor:
     sent: int = 0
     done: int = 0
     pings: int = 0
+    lanes: dict[str, int] = field(default_factory=dict)
 
 
 def _message(seq: int, event: str, data: dict[str, Any]) -> ServerSentEvent:
@@ -43,7 +45,8 @@ def _frame(live: LiveRun, cursor: _Cursor, started: float) -> dict[str, Any] | N
         live.rows[cursor.done :],
         live.pings[cursor.pings :],
     )
-    if not (sent or done or pings):
+    lanes = new_lanes(live.lanes, cursor.lanes)
+    if not (sent or done or pings or lanes):
         return None
     cursor.sent += len(sent)
     cursor.done += len(done)
@@ -52,6 +55,7 @@ def _frame(live: LiveRun, cursor: _Cursor, started: float) -> dict[str, Any] | N
         "sent": sent,
         "done": done,
         "bystander": pings,
+        "lanes": lanes,
         "elapsed_s": perf_counter() - started,
     }
 
@@ -80,7 +84,10 @@ async def run_events(
     if live is None or live.finished.is_set():
         rows, pings = await store.timeline(run_id), await store.bystander(run_id)
         sent = [(row["i"], row["sent_s"]) for row in rows]
-        yield _message(1, "update", {"sent": sent, "done": rows, "bystander": pings})
+        lanes = await store.lanes(run_id)
+        yield _message(
+            1, "update", {"sent": sent, "done": rows, "bystander": pings, "lanes": lanes}
+        )
         yield await _summary(run_id, store, render_summary, 2)
         return
 

@@ -19,7 +19,9 @@ import aiohttp
 
 from playground.lab.app import settings_to_env
 from playground.lab.info import LabInfo
+from playground.lab.sampler import LANES_ENV
 from playground.lab.server import PARENT_PID_ENV
+from playground.lanes import LaneCollector
 from playground.ports import LOOPBACK, free_port
 from playground.settings import LabSettings
 
@@ -43,6 +45,7 @@ class LabSupervisor:
         self._exited: asyncio.Future[str] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self.lanes = LaneCollector()  # what the lab samples inside itself, across restarts
 
     @property
     def pid(self) -> int | None:
@@ -61,6 +64,7 @@ class LabSupervisor:
     async def stop(self) -> None:
         async with self._lock:
             await self._stop()
+        self.lanes.close()
 
     async def restart(self, settings: LabSettings | None = None) -> None:
         async with self._lock:
@@ -73,6 +77,7 @@ class LabSupervisor:
     async def _start(self) -> None:
         port = free_port()
         env = {**os.environ, **settings_to_env(self.settings), PARENT_PID_ENV: str(os.getpid())}
+        env[LANES_ENV] = await self.lanes.open()
         self._process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",

@@ -19,6 +19,8 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from playground.lab.info import read_lab_info
+from playground.lab.phases import ArrivalStamp
+from playground.lab.sampler import lab_sampler
 from playground.lab.timing import timed
 from playground.scenarios import SCENARIOS
 from playground.settings import LabSettings
@@ -51,12 +53,14 @@ def create_lab_app(settings: LabSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool
         async with AsyncExitStack() as stack:
+            await stack.enter_async_context(lab_sampler())  # lanes, if a collector was named
             for scenario in SCENARIOS.values():
                 if scenario.lab_lifespan is not None:
                     await stack.enter_async_context(scenario.lab_lifespan(app))
             yield
 
     app = FastAPI(title="Async Playground lab", lifespan=lifespan)
+    app.add_middleware(ArrivalStamp)  # each request's `arrived` stamp
     app.state.settings = settings  # scenarios size their pools from it
 
     @app.get("/ping")

@@ -26,6 +26,7 @@ from fastapi import FastAPI
 
 from playground.lab.info import LabInfo
 from playground.lab.orphans import exit_with_parent
+from playground.lab.sampler import CountingProcessPoolExecutor
 from playground.lab.timing import add_span, span
 from playground.scenarios.base import Param, Params, QueueModel, Scenario, Variant
 
@@ -120,7 +121,7 @@ async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
     processes: int = app.state.settings.processes
     _lab.iterations_per_ms = calibrate()
     # "spawn": a fork of the lab would copy its threads' locks and its listening socket.
-    pool = ProcessPoolExecutor(
+    pool = CountingProcessPoolExecutor(  # counts its busy workers for the lanes
         processes,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_pool_process,
