@@ -20,7 +20,7 @@ from fastapi import FastAPI
 
 from playground.lab.info import read_lab_info
 from playground.lab.phases import ArrivalStamp
-from playground.lab.sampler import lab_sampler
+from playground.lab.sampler import Activity, CountRequests, lab_sampler
 from playground.lab.timing import timed
 from playground.scenarios import SCENARIOS
 from playground.settings import LabSettings
@@ -48,12 +48,13 @@ def settings_from_env() -> LabSettings:
 def create_lab_app(settings: LabSettings | None = None) -> FastAPI:
     """Build the lab. With no settings, read them from the environment the supervisor set."""
     settings = settings or settings_from_env()
+    activity = Activity()  # requests in flight: the lanes are sampled meanwhile
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool
         async with AsyncExitStack() as stack:
-            await stack.enter_async_context(lab_sampler())  # lanes, if a collector was named
+            await stack.enter_async_context(lab_sampler(activity))  # if a collector was named
             for scenario in SCENARIOS.values():
                 if scenario.lab_lifespan is not None:
                     await stack.enter_async_context(scenario.lab_lifespan(app))
@@ -61,6 +62,7 @@ def create_lab_app(settings: LabSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="Async Playground lab", lifespan=lifespan)
     app.add_middleware(ArrivalStamp)  # each request's `arrived` stamp
+    app.add_middleware(CountRequests, activity=activity)
     app.state.settings = settings  # scenarios size their pools from it
 
     @app.get("/ping")

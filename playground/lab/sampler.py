@@ -11,6 +11,8 @@ samples, on the `time.perf_counter()` clock its timing stamps use:
 - `cpu_percent`: CPU of this process and its multiprocessing children (100 = one core).
 
 The gauges are read by a thread of their own, so they keep coming while the loop is blocked.
+Both sample only while the lab serves: from a request's arrival until `LINGER_S` after the
+last one ended, as `Activity` counts them; an idle lab costs nothing.
 Every `SEND_INTERVAL_S` the samples go as one UDP datagram of JSON,
 `{"pid": …, "samples": [{"lane": …, "at": perf_counter, "value": …}, …]}`, to the collector
 named by the `PLAYGROUND_LAB_LANES` environment variable (`host:port`); without it, nothing is
@@ -35,10 +37,13 @@ from time import perf_counter
 from typing import Any, ParamSpec, TypeVar
 
 import anyio.to_thread
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = [
     "LANES",
     "LANES_ENV",
+    "Activity",
+    "CountRequests",
     "CountingProcessPoolExecutor",
     "CountingThreadPoolExecutor",
     "lab_sampler",
@@ -48,10 +53,13 @@ LANES_ENV = "PLAYGROUND_LAB_LANES"
 LANES = ("loop_lag_ms", "threadpool_busy", "executor_busy", "process_pool_busy", "cpu_percent")
 LAG_INTERVAL_S = 0.01
 GAUGE_INTERVAL_S = 0.02
-SEND_INTERVAL_S = 0.05
+SEND_INTERVAL_S = 0.1
 CPU_WINDOW_S = 0.1
 """CPU is the share of this window: over one 20 ms tick, the kernel's accounting is too coarse."""
+CHILDREN_EVERY = 5
+"""Children's CPU is read every this many ticks: their own files cost more than our clock."""
 CHILDREN_REFRESH_S = 0.5
+LINGER_S = 1.0
 MAX_BATCH = 500
 """Samples per datagram, far below the 64 KB a UDP datagram can hold."""
 
@@ -78,6 +86,49 @@ class CountingThreadPoolExecutor(ThreadPoolExecutor):
                     self.busy -= 1
 
         return super().submit(counted)
+
+
+class Activity:
+    """Requests in flight in this worker: the sampler runs while there are any, and a little
+    after. Only the event loop's thread changes it; the sampler thread reads it."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.last = float("-inf")
+        self.wake_thread = threading.Event()
+        self.wake_loop = asyncio.Event()
+
+    def busy(self) -> bool:
+        return self.in_flight > 0 or perf_counter() - self.last < LINGER_S
+
+    def begin(self) -> None:
+        self.in_flight += 1
+        self.last = perf_counter()
+        if not self.wake_thread.is_set():
+            self.wake_thread.set()
+        self.wake_loop.set()
+
+    def end(self) -> None:
+        self.in_flight -= 1
+        self.last = perf_counter()
+
+
+class CountRequests:
+    """Pure ASGI middleware: counts HTTP requests in flight into an `Activity`."""
+
+    def __init__(self, app: ASGIApp, activity: Activity) -> None:
+        self.app = app
+        self.activity = activity
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.activity.begin()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.activity.end()
 
 
 _process_pools: weakref.WeakSet[CountingProcessPoolExecutor] = weakref.WeakSet()
@@ -126,6 +177,7 @@ class _CpuMeter:
     """CPU of this process and its multiprocessing children, as a share of one core."""
 
     def __init__(self) -> None:
+        self.ticks = 0
         self.total = 0.0
         self.own = time.process_time()
         self.children: dict[int, float] = {}
@@ -146,7 +198,8 @@ class _CpuMeter:
         own = time.process_time()
         self.total += own - self.own
         self.own = own
-        for pid, before in list(self.children.items()):
+        self.ticks += 1
+        for pid, before in list(self.children.items()) if self.ticks % CHILDREN_EVERY == 0 else []:
             seconds = _process_seconds(pid)
             if seconds is None:
                 del self.children[pid]
@@ -170,7 +223,9 @@ class _Sampler:
         address: tuple[str, int],
         threadpool: anyio.CapacityLimiter,
         executor: CountingThreadPoolExecutor,
+        activity: Activity,
     ) -> None:
+        self.activity = activity
         self.address = address
         self.threadpool = threadpool
         self.executor = executor
@@ -186,6 +241,9 @@ class _Sampler:
     async def watch_loop(self) -> None:
         """On the loop: how late a short timer fires is how long the loop was kept busy."""
         while True:
+            if not self.activity.busy():
+                self.activity.wake_loop.clear()
+                await self.activity.wake_loop.wait()
             before = perf_counter()
             await asyncio.sleep(LAG_INTERVAL_S)
             now = perf_counter()
@@ -203,7 +261,17 @@ class _Sampler:
     def _gauges(self) -> None:
         cpu = _CpuMeter()
         next_tick = next_send = perf_counter()
-        while not self.stopping.wait(max(0.0, next_tick - perf_counter())):
+        while not self.stopping.is_set():
+            # A plain sleep: an Event's timed wait costs this thread twice the CPU per tick.
+            time.sleep(max(0.0, next_tick - perf_counter()))
+            if not self.activity.busy():
+                self.send()
+                self.activity.wake_thread.clear()
+                if not self.activity.busy() and not self.stopping.is_set():
+                    self.activity.wake_thread.wait()
+                cpu = _CpuMeter()  # the window starts again: nothing was read while idle
+                next_tick = next_send = perf_counter()
+                continue
             self._read_gauges(cpu)
             now = perf_counter()
             next_tick = max(next_tick + GAUGE_INTERVAL_S, now)
@@ -219,11 +287,13 @@ class _Sampler:
             if len(batch) == MAX_BATCH or not self.samples:
                 message = {"pid": self.pid, "samples": batch}
                 with contextlib.suppress(OSError):  # nobody listening: the samples are dropped
-                    self.socket.sendto(json.dumps(message).encode(), self.address)
+                    data = json.dumps(message, separators=(",", ":")).encode()
+                    self.socket.sendto(data, self.address)
                 batch = []
 
     def close(self) -> None:
         self.stopping.set()
+        self.activity.wake_thread.set()
         self.thread.join()
         self.socket.close()
 
@@ -237,15 +307,17 @@ def _collector_address() -> tuple[str, int] | None:
 
 
 @contextlib.asynccontextmanager
-async def lab_sampler() -> AsyncIterator[None]:
-    """In the lab's lifespan: sample the lanes until it ends, if a collector was named."""
+async def lab_sampler(activity: Activity) -> AsyncIterator[None]:
+    """In the lab's lifespan: sample the lanes while requests come, until it ends, if a
+    collector was named; `activity` is what the app's `CountRequests` counts."""
     address = _collector_address()
     if address is None:
         yield
         return
     executor = CountingThreadPoolExecutor()
     asyncio.get_running_loop().set_default_executor(executor)
-    sampler = _Sampler(address, anyio.to_thread.current_default_thread_limiter(), executor)
+    threadpool = anyio.to_thread.current_default_thread_limiter()
+    sampler = _Sampler(address, threadpool, executor, activity)
     watcher = asyncio.create_task(sampler.watch_loop(), name="lanes: loop lag")
     sampler.thread.start()
     try:
