@@ -6,10 +6,8 @@ the same load written with `await`: ratios and counts, never a time bound.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
-
-import pytest
 
 from tests.conftest import Playground, burst, read_events
 
@@ -43,19 +41,6 @@ def test_a_blocked_loop_lags_by_its_block_and_an_awaiting_one_does_not(
     assert free < blocked / 2, (free, blocked)
 
 
-@pytest.fixture
-def small_threadpool(playground: Playground) -> Iterator[int]:
-    """The shared lab with a threadpool of 10, given back with its usual settings after."""
-    before = playground.lab()["settings"]
-    changed = playground.client.put(
-        "/api/lab/settings", json={**before, "threadpool": 10}, timeout=RESTART_TIMEOUT_S
-    )
-    assert changed.status_code == 200, changed.text
-    yield 10
-    restored = playground.client.put("/api/lab/settings", json=before, timeout=RESTART_TIMEOUT_S)
-    assert restored.status_code == 200, restored.text
-
-
 def test_def_requests_fill_the_threadpool_lane_to_the_threadpool_size(
     playground: Playground,
 ) -> None:
@@ -66,11 +51,18 @@ def test_def_requests_fill_the_threadpool_lane_to_the_threadpool_size(
 
 
 def test_a_smaller_threadpool_fills_to_exactly_its_size(
-    playground: Playground, small_threadpool: int
+    fresh_playground: Callable[..., Playground],
 ) -> None:
-    run = playground.run(burst("sync", 100, delay_ms=100))
-    assert run["lab"]["settings"]["threadpool"] == small_threadpool
-    assert max(lane(run, "threadpool_busy")) == small_threadpool
+    server = fresh_playground()  # its own: the shared lab keeps its threadpool of 40
+    changed = server.client.put(
+        "/api/lab/settings",
+        json={**server.lab()["settings"], "threadpool": 10},
+        timeout=RESTART_TIMEOUT_S,
+    )
+    assert changed.status_code == 200, changed.text
+    run = server.run(burst("sync", 100, delay_ms=100))
+    assert run["lab"]["settings"]["threadpool"] == 10
+    assert max(lane(run, "threadpool_busy")) == 10
 
 
 def test_to_thread_fills_the_default_executor_lane_to_its_size(playground: Playground) -> None:
