@@ -129,7 +129,12 @@ def api_router(
         }
         measured = await runs.measured(run_id)
         if measured.run is None:
-            return {**body, "timeline": measured.rows, "bystander": measured.pings}
+            return {
+                **body,
+                "timeline": measured.rows,
+                "bystander": measured.pings,
+                "lanes": measured.lanes,
+            }
         return {
             **body,
             "status": "running",  # until it has ended and the lab is ready for the next
@@ -137,6 +142,7 @@ def api_router(
             "summary": summarize(measured.rows, measured.pings, measured.run.prediction),
             "timeline": measured.rows,
             "bystander": measured.pings,
+            "lanes": measured.lanes,
         }
 
     @router.post("/runs/{run_id}/cancel")

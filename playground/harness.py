@@ -86,11 +86,12 @@ def _error_text(error: BaseException, timeout_s: float) -> str:
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
-def _unanswered(i: int, sent_s: float, error: str | None = None) -> RequestRow:
+def unanswered_row(i: int, sent_s: float, error: str | None = None) -> RequestRow:
     """A request sent and not (yet) answered: the harness fills in the rest when it is."""
     return RequestRow(
         i=i,
         sent_s=sent_s,
+        arrived_s=None,
         began_s=None,
         ended_s=None,
         received_s=None,
@@ -125,7 +126,7 @@ class _Run:
         sent = perf_counter()
         self.outstanding[i] = sent - self.t0
         self.recording.sent(i, sent - self.t0)
-        row = _unanswered(i, sent - self.t0)
+        row = unanswered_row(i, sent - self.t0)
         try:
             async with self.session.get(
                 self.url, headers=self.headers, timeout=self.timeout
@@ -140,6 +141,7 @@ class _Run:
         row["received_s"] = perf_counter() - self.t0
         lab = body.get("lab")
         if lab:
+            row["arrived_s"] = lab["arrived"] - self.t0 if lab.get("arrived") else None
             row["began_s"] = lab["began"] - self.t0
             row["ended_s"] = lab["ended"] - self.t0
             row["thread"] = lab["thread"]
@@ -153,7 +155,7 @@ class _Run:
 
     def record_unfinished(self, reason: str) -> None:
         for i, sent_s in sorted(self.outstanding.items()):
-            self.recording.done(_unanswered(i, sent_s, error=reason))
+            self.recording.done(unanswered_row(i, sent_s, error=reason))
         self.outstanding.clear()
 
     def elapsed(self) -> float:

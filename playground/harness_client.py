@@ -11,6 +11,7 @@ import signal
 import sys
 from typing import Any, cast
 
+from playground.harness import unanswered_row
 from playground.harness_process import CANCEL, Ending, Job
 from playground.run import Run
 from playground.schemas import RequestRow
@@ -35,22 +36,7 @@ def _exit_reason(code: int) -> str:
 def unanswered(run: Run, reason: str) -> list[RequestRow]:
     """Rows for the requests sent whose answer was never recorded (the harness crashed)."""
     answered = {row["i"] for row in run.rows}
-    return [
-        RequestRow(
-            i=i,
-            sent_s=sent_s,
-            began_s=None,
-            ended_s=None,
-            received_s=None,
-            status_code=None,
-            error=reason,
-            thread=None,
-            pid=None,
-            spans=[],
-        )
-        for i, sent_s in run.sent
-        if i not in answered
-    ]
+    return [unanswered_row(i, sent_s, reason) for i, sent_s in run.sent if i not in answered]
 
 
 class HarnessProcess:

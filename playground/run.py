@@ -21,7 +21,7 @@ from time import perf_counter
 from typing import Literal, get_args
 
 from playground.predict import Prediction
-from playground.schemas import BystanderRow, RequestRow, RunRequest
+from playground.schemas import BystanderRow, LaneSample, RequestRow, RunRequest
 
 __all__ = ["TRANSITIONS", "Final", "IllegalTransition", "Run", "State"]
 
@@ -65,6 +65,8 @@ class Run:
     sent: list[tuple[int, float]] = field(default_factory=list)
     rows: list[RequestRow] = field(default_factory=list)
     pings: list[BystanderRow] = field(default_factory=list)
+    lanes: dict[str, list[LaneSample]] = field(default_factory=dict)
+    """What the lab sampled, filed by `playground.lanes.LaneCollector` while it follows the run."""
     finished: asyncio.Event = field(default_factory=asyncio.Event)
     """Set on reaching a final state, once the outcome is stored."""
 

@@ -21,7 +21,7 @@ from playground.harness_client import HarnessCrashed, HarnessProcess, unanswered
 from playground.harness_process import Job
 from playground.predict import predict
 from playground.run import Final, Run
-from playground.schemas import BystanderRow, RequestRow, RunRequest
+from playground.schemas import BystanderRow, LaneSample, RequestRow, RunRequest
 from playground.settings import LabSettings
 from playground.stats import summarize
 from playground.store import RunStore
@@ -68,6 +68,7 @@ class Measured:
 
     rows: list[RequestRow]
     pings: list[BystanderRow]
+    lanes: dict[str, list[LaneSample]]
     run: Run | None
 
 
@@ -133,8 +134,15 @@ class RunManager:
         """This run's rows and pings so far: from memory while it is live, else the store."""
         run = self.live(run_id)
         if run is not None and not run.ended:
-            return Measured(sorted(run.rows, key=lambda row: row["i"]), list(run.pings), run)
-        return Measured(await self.store.timeline(run_id), await self.store.bystander(run_id), None)
+            rows = sorted(run.rows, key=lambda row: row["i"])
+            return Measured(rows, list(run.pings), dict(run.lanes), run)
+        store = self.store
+        return Measured(
+            await store.timeline(run_id),
+            await store.bystander(run_id),
+            await store.lanes(run_id),
+            None,
+        )
 
     def limits(self, request: RunRequest) -> Limits:
         return Limits(self.request_timeout_s, self.deadline_s + request.arrival.planned_s)
@@ -165,6 +173,7 @@ class RunManager:
             )
             job = Job(target, request, self.limits(request))
             self.active = run
+            self.lab.lanes.follow(run)
             self._task = asyncio.create_task(self._execute(run, job), name=f"run-{run_id}")
             return run
 
@@ -273,6 +282,7 @@ class RunManager:
         """Store the outcome; the run reads as ended only once the lab is ready for the next."""
         assert run.outcome is not None
         try:
+            await self.lab.lanes.settle(run)  # before a restart: the old lab's last samples
             rows, pings = await persister.stop()
             await self.store.finish_run(
                 run.id,
@@ -281,6 +291,7 @@ class RunManager:
                 summary=summarize(run.rows, run.pings, run.prediction),
                 rows=rows,
                 bystander=pings,
+                lanes=run.lanes,
             )
             if restart_lab and run.outcome != "interrupted":
                 # requests the lab still holds must not spill into the next run

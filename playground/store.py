@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import aiosqlite
 
 if TYPE_CHECKING:
-    from playground.schemas import BystanderRow, RequestRow, Summary
+    from playground.schemas import BystanderRow, LaneSample, RequestRow, Summary
 else:  # TypedDicts are dicts; importing the schemas loads every scenario (FastAPI, SQLAlchemy),
     # a few seconds the CLI must not spend before it says the database is unusable.
-    RequestRow = BystanderRow = dict
+    RequestRow = BystanderRow = LaneSample = dict
 
 Status = Literal["running", "done", "failed", "cancelled", "interrupted"]
 FINISHED: frozenset[Status] = frozenset({"done", "failed", "cancelled", "interrupted"})
@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS requests (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     i INTEGER NOT NULL,
     sent_s REAL NOT NULL,
+    arrived_s REAL,
     began_s REAL,
     ended_s REAL,
     received_s REAL,
@@ -60,6 +61,12 @@ CREATE TABLE IF NOT EXISTS bystander (
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS bystander_by_run ON bystander (run_id, at_s);
+CREATE TABLE IF NOT EXISTS lanes (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    lane TEXT NOT NULL,
+    samples TEXT NOT NULL,
+    PRIMARY KEY (run_id, lane)
+) WITHOUT ROWID;
 """
 
 
@@ -102,8 +109,23 @@ class StoreUnusable(Exception):
         self.reason = reason
 
 
+ADDED_COLUMNS: dict[tuple[str, str], str] = {
+    ("requests", "arrived_s"): "REAL",
+}
+"""Columns added since the first release: `open` adds them to an older database, empty."""
+
+
+async def _add_missing_columns(db: aiosqlite.Connection) -> None:
+    for (table, column), kind in ADDED_COLUMNS.items():
+        async with db.execute(f"PRAGMA table_info({table})") as cursor:
+            columns = {row[1] for row in await cursor.fetchall()}
+        if column not in columns:
+            await db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
 def _missing_columns(db: sqlite3.Connection) -> list[str]:
-    """`table.column`s the schema declares that the database's existing tables lack."""
+    """`table.column`s the schema declares that the database's existing tables lack (and `open`
+    would not add)."""
     wanted = sqlite3.connect(":memory:")
     try:
         wanted.executescript(SCHEMA)
@@ -115,7 +137,11 @@ def _missing_columns(db: sqlite3.Connection) -> list[str]:
             have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
             if have:  # an absent table is created when the store opens
                 need = [row[1] for row in wanted.execute(f"PRAGMA table_info({table})")]
-                missing += [f"{table}.{column}" for column in need if column not in have]
+                missing += [
+                    f"{table}.{column}"
+                    for column in need
+                    if column not in have and (table, column) not in ADDED_COLUMNS
+                ]
         return missing
     finally:
         wanted.close()
@@ -172,6 +198,7 @@ class RunStore:
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.executescript(SCHEMA)
+            await _add_missing_columns(db)
             await db.commit()
         except BaseException:
             await db.close()  # its thread would keep the process alive
@@ -244,6 +271,7 @@ class RunStore:
         summary: Summary | None,
         rows: Sequence[RequestRow] = (),
         bystander: Sequence[BystanderRow] = (),
+        lanes: Mapping[str, Sequence[LaneSample]] | None = None,
     ) -> bool:
         """The end of a run, in one transaction: its last rows and pings (those not appended
         yet), status and summary. A run ends once: returns False if it had already ended."""
@@ -257,18 +285,23 @@ class RunStore:
             return False
         await self._insert_rows(run_id, rows)
         await self._insert_pings(run_id, bystander)
+        await self.db.executemany(
+            "INSERT INTO lanes (run_id, lane, samples) VALUES (?, ?, ?)",
+            [(run_id, lane, json.dumps(samples)) for lane, samples in (lanes or {}).items()],
+        )
         await self.db.commit()
         return True
 
     async def _insert_rows(self, run_id: int, rows: Sequence[RequestRow]) -> None:
         await self.db.executemany(
-            "INSERT INTO requests (run_id, i, sent_s, began_s, ended_s, received_s, "
-            "status_code, error, thread, pid, spans) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO requests (run_id, i, sent_s, arrived_s, began_s, ended_s, received_s, "
+            "status_code, error, thread, pid, spans) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     run_id,
                     row["i"],
                     row["sent_s"],
+                    row.get("arrived_s"),
                     row["began_s"],
                     row["ended_s"],
                     row["received_s"],
@@ -307,6 +340,7 @@ class RunStore:
                 RequestRow(
                     i=row["i"],
                     sent_s=row["sent_s"],
+                    arrived_s=row["arrived_s"],
                     began_s=row["began_s"],
                     ended_s=row["ended_s"],
                     received_s=row["received_s"],
@@ -328,3 +362,10 @@ class RunStore:
                 BystanderRow(at_s=row["at_s"], latency_ms=row["latency_ms"], error=row["error"])
                 for row in await cursor.fetchall()
             ]
+
+    async def lanes(self, run_id: int) -> dict[str, list[LaneSample]]:
+        """What the lab sampled during the run, lane by lane (`playground/lanes.py`)."""
+        async with self.db.execute(
+            "SELECT lane, samples FROM lanes WHERE run_id = ? ORDER BY lane", (run_id,)
+        ) as cursor:
+            return {row["lane"]: json.loads(row["samples"]) for row in await cursor.fetchall()}

@@ -19,14 +19,15 @@ import asyncio
 import contextlib
 import json
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any, Protocol
 
 from sse_starlette import ServerSentEvent
 
-from playground.schemas import BystanderRow, RequestRow
+from playground.lanes import new_lanes
+from playground.schemas import BystanderRow, LaneSample, RequestRow
 from playground.store import FINISHED, RunRecord, RunStore
 
 FRAME_INTERVAL_S = 0.05
@@ -49,6 +50,8 @@ class LiveView(Protocol):
     @property
     def pings(self) -> list[BystanderRow]: ...
     @property
+    def lanes(self) -> dict[str, list[LaneSample]]: ...
+    @property
     def finished(self) -> asyncio.Event: ...
     def elapsed_s(self) -> float: ...
 
@@ -67,16 +70,19 @@ def update_frames(
     sent: Sequence[tuple[int, float]],
     done: Sequence[RequestRow],
     pings: Sequence[BystanderRow],
+    lanes: Mapping[str, Sequence[LaneSample]],
     elapsed_s: float | None,
 ) -> list[bytes]:
     """`update` messages numbered from `first_seq`, with at most `FRAME_ROWS` of each list."""
     frames: list[bytes] = []
-    for start in range(0, max(len(sent), len(done), len(pings)), FRAME_ROWS):
+    longest = max([len(sent), len(done), len(pings), *map(len, lanes.values())])
+    for start in range(0, longest, FRAME_ROWS):
         end = start + FRAME_ROWS
         data: dict[str, Any] = {
             "sent": sent[start:end],
             "done": done[start:end],
             "bystander": pings[start:end],
+            "lanes": {name: samples[start:end] for name, samples in lanes.items()},
         }
         if elapsed_s is not None:
             data["elapsed_s"] = elapsed_s
@@ -106,6 +112,7 @@ class LiveStream:
     _sent: int = 0
     _done: int = 0
     _pings: int = 0
+    _lanes: dict[str, int] = field(default_factory=dict)
     _next_at: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -136,8 +143,9 @@ class LiveStream:
         self._sent += len(sent)
         self._done += len(done)
         self._pings += len(pings)
+        lanes = new_lanes(live.lanes, self._lanes)
         elapsed = live.elapsed_s()
-        self.messages += update_frames(len(self.messages) + 1, sent, done, pings, elapsed)
+        self.messages += update_frames(len(self.messages) + 1, sent, done, pings, lanes, elapsed)
 
     async def follow(self) -> AsyncIterator[bytes]:
         """One client's messages from the first. A client holds only its place in the list,
@@ -220,7 +228,8 @@ class RunStreams:
         if record is None:
             raise LookupError(f"run {run_id} is not in the store")
         sent = [(row["i"], row["sent_s"]) for row in rows]
-        messages = update_frames(1, sent, rows, pings, None)
+        lanes = await self.store.lanes(run_id)
+        messages = update_frames(1, sent, rows, pings, lanes, None)
         messages.append(summary_message(len(messages) + 1, record, self.render_summary))
         return messages, record.status in FINISHED
 

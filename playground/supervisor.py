@@ -19,6 +19,7 @@ import aiohttp
 
 from playground.lab.contract import Contract, new_secret
 from playground.lab.info import LabInfo
+from playground.lanes import LaneCollector
 from playground.ports import LOOPBACK, free_port
 from playground.settings import LabSettings
 
@@ -52,6 +53,7 @@ class LabSupervisor:
         self._exited: asyncio.Future[str] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self.lanes = LaneCollector()  # what the lab samples inside itself, across restarts
 
     @property
     def pid(self) -> int | None:
@@ -70,6 +72,7 @@ class LabSupervisor:
     async def stop(self) -> None:
         async with self._lock:
             await self._stop()
+        self.lanes.close()
 
     async def restart(self, settings: LabSettings | None = None, *, grace_s: float = 5.0) -> None:
         """Stop the lab (SIGTERM, SIGKILL after `grace_s`) and start it again, trying up to
@@ -96,7 +99,9 @@ class LabSupervisor:
     async def _start(self) -> None:
         port = free_port()
         secret = new_secret() if self.guarded else None
-        contract = Contract(self.settings, secret=secret, parent_pid=os.getpid())
+        contract = Contract(
+            self.settings, secret=secret, parent_pid=os.getpid(), lanes=await self.lanes.open()
+        )
         self.headers = contract.headers
         env = contract.environ()
         self._process = await asyncio.create_subprocess_exec(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from playground.lab.server import PARENT_PID_ENV
+from playground.lab.contract import Contract
 from playground.ports import free_port
 from playground.store import RunStore
 from tests.conftest import Playground, burst
@@ -35,7 +35,8 @@ class Failed:
 
 def labs_of(pid: int) -> list[int]:
     """Processes started as the lab of the playground with this pid, still running."""
-    marker = f"{PARENT_PID_ENV}={pid}".encode()
+    ((name, value),) = Contract(parent_pid=pid).to_env().items() - Contract().to_env().items()
+    marker = f"{name}={value}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():

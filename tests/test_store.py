@@ -23,6 +23,7 @@ async def test_runs_round_trip_and_survive_reopening(tmp_path: Path) -> None:
         RequestRow(
             i=0,
             sent_s=0.0,
+            arrived_s=0.005,
             began_s=0.01,
             ended_s=0.2,
             received_s=0.21,
