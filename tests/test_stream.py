@@ -39,11 +39,11 @@ def test_stream_delivers_every_request_then_the_summary(playground: Playground) 
 
 def test_a_late_client_first_gets_what_already_happened(playground: Playground) -> None:
     run_id = playground.start_run(burst("async-blocking", 12, delay_ms=100))
-    time.sleep(0.6)  # about half the run has happened
+    playground.wait_rows(run_id, 2)  # some of the run has happened
     events = read_events(playground, run_id)
-    first = events[0]
-    assert first.name == "update"
-    assert len(first.data["sent"]) >= 2  # the replay: sent before this client came
+    assert events[0].name == "update" and events[0].id == "1"  # every frame from the first
+    sent = sorted(i for event in events[:-1] for i, _ in event.data["sent"])
+    assert sent == list(range(12))
     done = sorted(row["i"] for event in events[:-1] for row in event.data["done"])
     assert done == list(range(12))
     assert events[-1].name == "summary"
@@ -202,11 +202,13 @@ def test_the_page_draws_a_replay_in_frames_as_it_drew_one_frame(
     run_id = big_run["id"]
     messages = raw_messages(playground.url, run_id)
     assert len(messages) > 2  # several update frames
-    one_frame: dict[str, list[Any]] = {"sent": [], "done": [], "bystander": []}
+    one_frame: dict[str, Any] = {"sent": [], "done": [], "bystander": [], "lanes": {}}
     for message in messages[:-1]:
         data = json.loads(message.split(b"\r\ndata: ", 1)[1])
-        for key, values in one_frame.items():
-            values += data[key]
+        for key in ("sent", "done", "bystander"):
+            one_frame[key] += data[key]
+        for lane, samples in data.get("lanes", {}).items():
+            one_frame["lanes"].setdefault(lane, []).extend(samples)
     summary = [
         b"id: 2" if line.startswith(b"id:") else line for line in messages[-1].split(b"\r\n")
     ]
