@@ -245,7 +245,7 @@ LESSONS: tuple[Lesson, ...] = (
                 scenario="file-io",
                 variant="async-offload",
                 arrival=burst(40),
-                params={},
+                params={"size_kb": 1024},
                 guess="makespan",
                 notice="The default executor is min(32, cores + 4) = {default_executor} threads. "
                 "Same-looking code, a different pool. For local writes it hardly matters: "
