@@ -19,7 +19,7 @@ from playground.scenarios import SCENARIOS, Scenario, Variant
 from playground.scenarios.base import render_text
 from playground.schemas import RunRequest
 
-__all__ = ["SHAPES", "GuessKind", "Lesson", "Shape", "Step", "expected_shape", "render_text"]
+__all__ = ["SHAPES", "GuessKind", "Lesson", "Shape", "Step", "expected_shape", "step"]
 
 GuessKind = Literal["shape", "makespan"]
 
@@ -50,6 +50,12 @@ class Step:
     guess: GuessKind
     notice: str
     """What to notice once the measurement is revealed; a template of the lab's facts."""
+
+    def ask(self, lab: LabInfo | None) -> str:
+        return render_text(self.question, lab)
+
+    def what_to_notice(self, lab: LabInfo | None) -> str:
+        return render_text(self.notice, lab)
 
     @property
     def scenario(self) -> Scenario:
