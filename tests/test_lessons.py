@@ -167,6 +167,7 @@ def test_a_lesson_driven_by_keyboard_alone(playground: Playground, page: Page) -
     reveal = page.locator("#lesson-reveal .reveal")
     expect(reveal).to_be_visible()
     expect(reveal.locator("[data-your-guess]")).to_have_text("one at a time")
+    expect(reveal.locator("[data-check]")).to_have_text("✗ not what the model says")
     threadpool = playground.lab()["info"]["threadpool"]
     expected = "all at once" if threadpool >= 40 else "in waves, a pool's width at a time"
     expect(reveal.locator(".reveal-predicted strong")).to_have_text(expected)
@@ -200,6 +201,7 @@ def test_a_makespan_guess_is_revealed_beside_the_measurement(
     )
     page.keyboard.press(" ")
     expect(page.locator("[data-your-guess]")).to_have_text("0.25 s")
+    expect(page.locator("[data-check]")).to_contain_text("× your guess")
     expect(page.locator("#lesson-reveal .notice")).to_contain_text("its own connection")
 
 

@@ -125,8 +125,12 @@ def expected_shape(step: Step, lab: LabInfo) -> tuple[Shape, str]:
     total = step.run.arrival.total or in_flight
     at_once = min(in_flight, total) if in_flight else total
     if model.servers is None or model.servers >= at_once:
-        limit = f"{model.servers_label} for {at_once:,}" if model.servers else "nothing limits them"
+        limit = (
+            f"{model.servers_label} for {at_once:,} requests"
+            if model.servers
+            else "nothing limits them"
+        )
         return SHAPES_BY_ID["all-at-once"], limit
     if model.servers == 1:
-        return SHAPES_BY_ID["one-at-a-time"], f"{model.servers_label} for {at_once:,}"
-    return SHAPES_BY_ID["waves"], f"{model.servers_label} at a time, for {at_once:,}"
+        return SHAPES_BY_ID["one-at-a-time"], f"{model.servers_label} for {at_once:,} requests"
+    return SHAPES_BY_ID["waves"], f"{model.servers_label} at a time, for {at_once:,} requests"
