@@ -1,18 +1,22 @@
 """The lesson pages: the list, one screen per step, and a step's reveal after its run.
 
 A step's run is started by the page's own run form (`POST /runs`, with the same validation
-and errors as every run); the reveal reads the finished run from the store.
+and errors as every run); the reveal reads the finished run from the store. What is not there
+raises from the error vocabulary (`playground/errors.py`): a whole not-found page when a
+browser navigated, the `_errors.html` partial when the step's script asked.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from playground.bounds import MAX_RUN_ID
+from playground.errors import LessonNotFound, RunNotFound
 from playground.lab.info import LabInfo
 from playground.lessons import LESSONS, SHAPES, SHAPES_BY_ID, Lesson, Step, expected_shape
 from playground.store import RunStore
@@ -47,16 +51,16 @@ def lessons_router(*, templates: Jinja2Templates, store: RunStore, lab: LabSuper
     def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
         return templates.TemplateResponse(request, name, context, status_code=status_code)
 
-    def not_found(request: Request, message: str) -> Response:
-        return render(request, "not_found.html", 404, message=message)
-
-    def find(lesson_id: str, number: str) -> tuple[Lesson, int] | str:
+    def find(lesson_id: str, number: str) -> tuple[Lesson, int]:
         lesson = LESSONS.get(lesson_id)
         if lesson is None:
-            return f"There is no lesson {lesson_id[:60]!r}."
+            raise LessonNotFound(f"there is no lesson {lesson_id[:60]!r}; see /lessons")
         found = step_number(number, lesson)
         if found is None:
-            return f"The lesson {lesson.title!r} has steps 1 to {len(lesson.steps)}."
+            raise LessonNotFound(
+                f"the lesson {lesson.title!r} has steps 1 to {len(lesson.steps)}, "
+                f"not {number[:20]!r}"
+            )
         return lesson, found
 
     @router.get("/lessons")
@@ -65,17 +69,13 @@ def lessons_router(*, templates: Jinja2Templates, store: RunStore, lab: LabSuper
 
     @router.get("/lessons/{lesson_id}")
     async def lesson_start(request: Request, lesson_id: str) -> Response:
-        if lesson_id not in LESSONS:
-            return not_found(request, f"There is no lesson {lesson_id[:60]!r}.")
+        find(lesson_id, "1")
         query = f"?{request.url.query}" if request.url.query else ""
         return RedirectResponse(f"/lessons/{lesson_id}/1{query}", status_code=303)
 
     @router.get("/lessons/{lesson_id}/{number}")
     async def step_page(request: Request, lesson_id: str, number: str) -> Response:
-        found = find(lesson_id, number)
-        if isinstance(found, str):
-            return not_found(request, found)
-        lesson, n = found
+        lesson, n = find(lesson_id, number)
         query = f"?{request.url.query}" if request.url.query else ""
         return render(
             request,
@@ -91,16 +91,17 @@ def lessons_router(*, templates: Jinja2Templates, store: RunStore, lab: LabSuper
 
     @router.get("/lessons/{lesson_id}/{number}/reveal")
     async def reveal(
-        request: Request, lesson_id: str, number: str, run: str = "", guess: str = ""
+        request: Request,
+        lesson_id: str,
+        number: str,
+        run: Annotated[int, Query(ge=1, le=MAX_RUN_ID)],
+        guess: Annotated[str, Query(max_length=100)] = "",
     ) -> Response:
-        found = find(lesson_id, number)
-        if isinstance(found, str):
-            return render(request, "_errors.html", 404, errors=[found])
-        lesson, n = found
+        lesson, n = find(lesson_id, number)
         step = lesson.steps[n - 1]
-        record = await store.get_run(int(run)) if run.isdigit() and len(run) < 12 else None
+        record = await store.get_run(run)
         if record is None:
-            return render(request, "_errors.html", 404, errors=[f"there is no run {run[:20]!r}"])
+            raise RunNotFound(run)
         if record.status == "running":
             errors = [f"run {record.id} has not finished yet: reveal it when it has"]
             return render(request, "_errors.html", 409, errors=errors)

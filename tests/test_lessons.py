@@ -112,11 +112,18 @@ def test_a_step_page_shows_the_question_settings_and_source(playground: Playgrou
     )
 
 
-def test_a_reveal_of_an_unknown_or_unfinished_run_is_refused(playground: Playground) -> None:
-    missing = playground.client.get("/lessons/the-gil/1/reveal", params={"run": "999999"})
-    assert missing.status_code == 404 and "there is no run" in missing.text
-    junk = playground.client.get("/lessons/the-gil/1/reveal", params={"run": "x", "guess": "\0"})
-    assert junk.status_code == 404
+def test_a_reveal_of_an_unknown_run_is_refused_in_words(playground: Playground) -> None:
+    partial = {"HX-Request": "true"}  # as the step's script asks: the errors partial
+    url = "/lessons/the-gil/1/reveal"
+    missing = playground.client.get(url, params={"run": "999999"}, headers=partial)
+    assert missing.status_code == 404
+    assert "there is no run 999999" in missing.text and "<html" not in missing.text
+    for junk in ("x", "0", str(2**64), "\0"):
+        refused = playground.client.get(url, params={"run": junk, "guess": "\0"}, headers=partial)
+        assert refused.status_code == 422, junk
+        assert "run:" in refused.text
+    step = playground.client.get("/lessons/the-gil/9/reveal", params={"run": "1"}, headers=partial)
+    assert step.status_code == 404 and "has steps 1 to 3" in step.text
 
 
 # --- the page in Chromium -----------------------------------------------------------------

@@ -106,7 +106,7 @@ class LessonStep {
     const url = new URL(this.section.dataset.revealUrl, window.location.href);
     url.searchParams.set("run", this.runId);
     url.searchParams.set("guess", this.guess());
-    const response = await fetch(url);
+    const response = await fetch(url, { headers: { "HX-Request": "true" } });  // errors as a partial
     const html = await response.text();
     if (!response.ok) {
       this.errors.innerHTML = html;
