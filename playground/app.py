@@ -15,6 +15,7 @@ from playground import __version__
 from playground.api import api_router
 from playground.errors import ErrorPages
 from playground.guard import Guard, HostRule
+from playground.lesson_pages import lessons_router
 from playground.pages import pages_router
 from playground.runs import RunManager
 from playground.settings import Settings
@@ -66,4 +67,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=asset_dir("static")), name="static")
     app.include_router(api_router(store=store, runs=runs, lab=lab, render_summary=render_summary))
     app.include_router(pages_router(templates=templates, store=store, runs=runs, lab=lab))
+    app.include_router(lessons_router(templates=templates, store=store, lab=lab))
     return app

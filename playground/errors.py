@@ -24,6 +24,7 @@ __all__ = [
     "BodyTooLarge",
     "CrossSite",
     "ErrorPages",
+    "LessonNotFound",
     "RunNotFound",
     "RunNotRunning",
     "UnknownHost",
@@ -55,6 +56,10 @@ class CrossSite(PermissionError):
         )
 
 
+class LessonNotFound(LookupError):
+    """A lesson, or a step of one, that is not in the catalogue; says what there is."""
+
+
 class UnknownHost(ValueError):
     def __init__(self, host: str, url: str) -> None:
         super().__init__(f"this server does not answer to {clean(host)!r}; open {url}")
@@ -64,6 +69,7 @@ STATUSES: Mapping[type[Exception], int] = {
     UnknownHost: 400,
     CrossSite: 403,
     RunNotFound: 404,
+    LessonNotFound: 404,
     RunInProgress: 409,
     RunNotRunning: 409,
     BodyTooLarge: 413,

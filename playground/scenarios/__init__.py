@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from playground.scenarios import cpu, database, external_api, fan_out, file_io, hello, sleep
+from playground.scenarios import (
+    cpu,
+    database,
+    dependency,
+    external_api,
+    fan_out,
+    file_io,
+    hello,
+    session_gather,
+    sleep,
+)
 from playground.scenarios.base import Param, QueueModel, Scenario, Variant
 
 SCENARIOS: dict[str, Scenario] = {
@@ -15,6 +25,8 @@ SCENARIOS: dict[str, Scenario] = {
         file_io.SCENARIO,
         database.SCENARIO,
         external_api.SCENARIO,
+        dependency.SCENARIO,
+        session_gather.SCENARIO,
     )
 }
 

@@ -60,6 +60,11 @@ class Variant:
     like `explanation`."""
     helpers: tuple[Callable[..., Any], ...] = ()
     """Functions of the scenario the endpoint calls, shown under it."""
+    sync_dependency: bool = False
+    """It has a plain `def` dependency on purpose: its hop to the threadpool is the lesson.
+    No other variant may have one (tests/test_scenario_catalogue.py)."""
+    status: int = 200
+    """What it answers: 200, or the error that is its lesson (a refused `AsyncSession`)."""
 
     def explain(self, lab: LabInfo | None) -> str:
         return render_text(self.explanation, lab)

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import aiosqlite
 from fastapi import Depends, FastAPI, Request
@@ -142,9 +142,12 @@ def _seed(path: Path) -> None:
         )
 
 
-def _orm_engine(path: Path) -> AsyncEngine:
+def _orm_engine(path: Path, **pool: Any) -> AsyncEngine:
+    """The ORM's engine on `path`, with `sleep_ms` in every connection; `pool`: its sizes,
+    SQLAlchemy's defaults unless given (another scenario's engine may want others)."""
     engine = create_async_engine(
-        f"sqlite+aiosqlite:///{path}", pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW
+        f"sqlite+aiosqlite:///{path}",
+        **(pool or {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}),
     )
 
     @event.listens_for(engine.sync_engine, "connect")
