@@ -34,7 +34,9 @@ class Settings:
     lab: LabSettings = field(default_factory=LabSettings)
     request_timeout_s: float = 60.0
     run_deadline_s: float = 120.0
-    lab_start_timeout_s: float = 30.0
+    lab_start_timeout_s: float = 90.0
+    """Generous: a lab imports every scenario, calibrates and starts its helper processes,
+    which on a busy 2-core machine has taken over 30 s."""
 
     @property
     def url(self) -> str:

@@ -89,7 +89,7 @@ def start_playground(db_path: Path, *extra: str, python: str = sys.executable) -
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     client = httpx.Client(base_url=url, timeout=30)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the playground exited with code {process.returncode}")
@@ -100,7 +100,7 @@ def start_playground(db_path: Path, *extra: str, python: str = sys.executable) -
             pass
         time.sleep(0.2)
     process.kill()
-    raise RuntimeError("the playground did not start within 60 s")
+    raise RuntimeError("the playground did not start within 180 s")
 
 
 @pytest.fixture(scope="session")
