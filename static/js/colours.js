@@ -21,7 +21,7 @@ export function readColours() {
     text: get("--c-text"),
     patternLight: get("--c-pattern-light"),
     patternDark: get("--c-pattern-dark"),
-    background: getComputedStyle(document.body).backgroundColor,
+    background: style.backgroundColor,   // Pico paints the page's background on the root
     variable: get,
   };
 }

@@ -99,6 +99,7 @@ export function paintSwatch(swatch, colours, category) {
   swatch.style.backgroundColor = fill.colour;
   swatch.style.backgroundImage = fill.pattern === "solid" ? "none" : `url(${tile(fill, TILE_PX, colours).toDataURL()})`;
   swatch.style.backgroundSize = `${TILE_REM}rem ${TILE_REM}rem`;
+  swatch.style.backgroundRepeat = "repeat";
   swatch.dataset.swatch = category;
 }
 
