@@ -222,17 +222,23 @@ async (png) => {
 
 
 def greyscale_stats(page: Page, selector: str) -> dict[str, float]:
-    png = base64.b64encode(page.locator(selector).screenshot()).decode()
+    png = base64.b64encode(page.locator(selector).first.screenshot()).decode()
     return dict(page.evaluate(GREY_STATS, png))
 
 
+def orientation(stats: dict[str, float]) -> float:
+    """-1 for horizontal stripes (edges only going down), 1 for vertical, 0 for the rest."""
+    edges = stats["across"] + stats["down"]
+    return (stats["across"] - stats["down"]) / edges if edges else 0.0
+
+
 def tell_apart(a: dict[str, float], b: dict[str, float]) -> bool:
-    """Two swatches a greyscale eye tells apart: lighter or darker, or another texture."""
+    """Two swatches a greyscale eye tells apart: lighter or darker, plain against textured,
+    or stripes running another way."""
     return (
         abs(a["mean"] - b["mean"]) >= 20
         or abs(a["std"] - b["std"]) >= 12
-        or abs(a["across"] - b["across"]) >= 0.12
-        or abs(a["down"] - b["down"]) >= 0.12
+        or abs(orientation(a) - orientation(b)) >= 0.5
     )
 
 
