@@ -126,7 +126,8 @@ async def playground(timeout_s: float = 60.0) -> AsyncIterator[Playground]:
                         raise failed(f"the playground did not start in {timeout_s:g} s")
                     if process.returncode is not None:
                         raise failed(f"the playground exited with {process.returncode}")
-                    with contextlib.suppress(aiohttp.ClientError):
+                    # Connections made while it starts wait in its socket's backlog.
+                    with contextlib.suppress(aiohttp.ClientError, TimeoutError):
                         async with session.get(url + "/api/lab") as response:
                             http_s = http_s or perf_counter() - launched
                             if (await response.json())["info"] is not None:

@@ -23,6 +23,13 @@ class Sizes:
     page_delay_ms: int = 3_000
     redraws: int = 5
     startups: int = 3
+    isolation_requests: int = 5_000
+    isolation_delay_ms: int = 200
+    isolation_clients: int = 100
+    isolation_body_mb: int = 8
+    isolation_turns: int = 3
+    crowd_clients: int = 200
+    crowd_rows: int = 10_000
 
 
 FULL = Sizes()
@@ -42,4 +49,10 @@ SMOKE = Sizes(
     page_delay_ms=1_500,
     redraws=1,
     startups=1,
+    isolation_requests=200,
+    isolation_clients=10,
+    isolation_body_mb=1,
+    isolation_turns=1,
+    crowd_clients=20,
+    crowd_rows=300,
 )

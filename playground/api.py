@@ -5,19 +5,30 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse
 
+from playground.bounds import HistoryLimit, RunId
+from playground.errors import RunNotFound
+from playground.exports import (
+    FORMATS,
+    NoLocustEquivalent,
+    StillRunning,
+    load_export,
+    unknown_format_message,
+)
 from playground.lab.info import LabInfo
 from playground.load import LOAD_MODELS
-from playground.runs import LiveRun, RunInProgress, RunManager
+from playground.runs import RunManager
 from playground.scenarios import SCENARIOS, Scenario
 from playground.schemas import Created, LabSettingsIn, RunRequest
 from playground.settings import LabSettings
 from playground.stats import summarize
 from playground.store import RunRecord, RunStore
-from playground.stream import RenderSummary, run_events
-from playground.supervisor import LabSupervisor, LabUnavailable
+from playground.stream import RenderSummary, RunStreams
+from playground.strict_json import StrictJSONRoute
+from playground.supervisor import LabSupervisor
 
 
 def scenario_json(scenario: Scenario, lab: LabInfo | None) -> dict[str, Any]:
@@ -53,24 +64,22 @@ def run_brief(record: RunRecord) -> dict[str, Any]:
     }
 
 
-def live_json(live: LiveRun) -> dict[str, Any]:
-    rows = sorted(live.rows, key=lambda row: row["i"])
-    return {
-        "summary": summarize(rows, live.pings, live.prediction),
-        "timeline": rows,
-        "bystander": live.pings,
-    }
+async def cancel_answer(runs: RunManager, run_id: int) -> dict[str, Any]:
+    """Stop a run: answers `cancelling` at once; it then ends `cancelled`. A run that has
+    ended (or is ending otherwise) gets a 409 naming its status. The page's button uses it too."""
+    return {"id": run_id, "status": await runs.cancel(run_id)}
 
 
 def api_router(
     *, store: RunStore, runs: RunManager, lab: LabSupervisor, render_summary: RenderSummary
 ) -> APIRouter:
-    router = APIRouter(prefix="/api", tags=["api"])
+    router = APIRouter(prefix="/api", tags=["api"], route_class=StrictJSONRoute)
+    streams = RunStreams(find_live=runs.live, store=store, render_summary=render_summary)
 
     async def record_or_404(run_id: int) -> RunRecord:
         record = await store.get_run(run_id)
         if record is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"there is no run {run_id}")
+            raise RunNotFound(run_id)
         return record
 
     @router.get("/scenarios")
@@ -97,30 +106,20 @@ def api_router(
     @router.put("/lab/settings")
     async def change_lab_settings(body: LabSettingsIn) -> dict[str, Any]:
         """Restart the lab with these settings; refused while a run is going."""
-        try:
-            await runs.reconfigure(LabSettings(**body.model_dump()))
-        except RunInProgress as error:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-        except LabUnavailable as error:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
+        await runs.reconfigure(LabSettings(**body.model_dump()))
         return lab_json()
 
     @router.post("/runs", status_code=status.HTTP_201_CREATED)
     async def start_run(body: RunRequest) -> Created:
-        try:
-            live = await runs.start(body)
-        except RunInProgress as error:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-        except LabUnavailable as error:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
+        live = await runs.start(body)
         return Created(id=live.id)
 
     @router.get("/runs")
-    async def list_runs(limit: int = 50) -> dict[str, Any]:
+    async def list_runs(limit: HistoryLimit = 50) -> dict[str, Any]:
         return {"runs": [run_brief(record) for record in await store.list_runs(limit)]}
 
     @router.get("/runs/{run_id}")
-    async def get_run(run_id: int) -> dict[str, Any]:
+    async def get_run(run_id: RunId) -> dict[str, Any]:
         record = await record_or_404(run_id)
         body = {
             **run_brief(record),
@@ -128,29 +127,55 @@ def api_router(
             "lab": record.lab,
             "prediction": record.prediction,
         }
-        live = runs.live(run_id)
-        if live is not None and not live.finished.is_set():
-            return {**body, **live_json(live)}
+        measured = await runs.measured(run_id)
+        if measured.run is None:
+            return {
+                **body,
+                "timeline": measured.rows,
+                "bystander": measured.pings,
+                "lanes": measured.lanes,
+            }
         return {
             **body,
-            "timeline": await store.timeline(run_id),
-            "bystander": await store.bystander(run_id),
+            "status": "running",  # until it has ended and the lab is ready for the next
+            "state": measured.run.state,
+            "summary": summarize(measured.rows, measured.pings, measured.run.prediction),
+            "timeline": measured.rows,
+            "bystander": measured.pings,
+            "lanes": measured.lanes,
         }
 
     @router.post("/runs/{run_id}/cancel")
-    async def cancel_run(run_id: int) -> dict[str, Any]:
-        record = await record_or_404(run_id)
-        if not await runs.cancel(run_id):
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, f"run {run_id} is not running (it is {record.status})"
-            )
-        return {"id": run_id, "status": "cancelled"}
+    async def cancel_run(run_id: RunId) -> dict[str, Any]:
+        return await cancel_answer(runs, run_id)
 
     @router.get("/runs/{run_id}/events")
-    async def run_event_stream(run_id: int, request: Request) -> EventSourceResponse:
+    async def run_event_stream(run_id: RunId, request: Request) -> EventSourceResponse:
         await record_or_404(run_id)
-        return EventSourceResponse(
-            run_events(run_id, runs=runs, store=store, render_summary=render_summary), ping=15
+        return EventSourceResponse(streams.events(run_id), ping=15)
+
+    @router.get("/runs/{run_id}/export/{format_name}")
+    async def export_run(run_id: RunId, format_name: str) -> Response:
+        """The run as a file to download: one of `playground.exports.FORMATS`."""
+        export_format = FORMATS.get(format_name)
+        if export_format is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, unknown_format_message(format_name))
+        try:
+            export = await load_export(store, run_id, lab_url=lab.base_url or None)
+        except StillRunning as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+        if export is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"there is no run {run_id}")
+        try:
+            # In a thread: a big run takes a while to draw, and the harness shares this loop.
+            body = await run_in_threadpool(export_format.render, export)
+        except NoLocustEquivalent as error:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from error
+        disposition = f'attachment; filename="{export_format.filename(export)}"'
+        return Response(
+            body,
+            media_type=export_format.media_type,
+            headers={"Content-Disposition": disposition},
         )
 
     return router

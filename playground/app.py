@@ -13,6 +13,8 @@ from fastapi.staticfiles import StaticFiles
 
 from playground import __version__
 from playground.api import api_router
+from playground.errors import ErrorPages
+from playground.guard import Guard, HostRule
 from playground.pages import pages_router
 from playground.runs import RunManager
 from playground.settings import Settings
@@ -37,21 +39,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await store.open()
-        interrupted = await store.mark_interrupted()
-        if interrupted:
-            log.warning("marked %d run(s) left in flight as interrupted", interrupted)
-        await lab.start()
+        await store.open()  # the CLI has taken the port and checked the database by now
+        try:
+            interrupted = await store.mark_interrupted()
+            if interrupted:
+                log.warning("marked %d run(s) left in flight as interrupted", interrupted)
+            await lab.start()
+        except BaseException:
+            await store.close()  # an open store's thread would keep the process alive
+            raise
         if settings.open_browser:
             asyncio.get_running_loop().call_later(0.5, webbrowser.open, settings.url)
         try:
             yield
-        finally:
+        finally:  # on SIGTERM or Ctrl-C: a run in flight is stored interrupted, with its rows
             await runs.close()
             await lab.stop()
             await store.close()
 
     app = FastAPI(title="Async Playground", version=__version__, lifespan=lifespan)
+    errors = ErrorPages(templates)
+    errors.install(app)
+    app.add_middleware(
+        Guard, hosts=HostRule(settings.host, settings.port), respond=errors.for_error
+    )
     app.mount("/static", StaticFiles(directory=asset_dir("static")), name="static")
     app.include_router(api_router(store=store, runs=runs, lab=lab, render_summary=render_summary))
     app.include_router(pages_router(templates=templates, store=store, runs=runs, lab=lab))

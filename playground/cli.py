@@ -1,15 +1,23 @@
-"""`playground`: start the web app and its lab, and print where to open it."""
+"""`playground`: start the web app and its lab, and print where to open it.
+
+Start-up fails fast and says why in one line: the port is taken and the database checked
+before the lab starts or anything is written, so a second playground that cannot start
+leaves the first one's runs alone.
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import socket
+import sys
 from pathlib import Path
 
-import uvicorn
-
-from playground.app import create_app
 from playground.settings import DEFAULT_HOST, DEFAULT_PORT, LabSettings, Settings, default_db_path
+from playground.store import RunStore, StoreUnusable
+
+STARTUP_FAILED = 1
 
 
 def parse_settings(argv: list[str] | None = None) -> Settings:
@@ -17,7 +25,7 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         prog="playground", description="See what async def does to a web server, measured."
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to serve the page on")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="1..65535")
     parser.add_argument(
         "--db", type=Path, default=None, help=f"SQLite file of runs (default: {default_db_path()})"
     )
@@ -35,6 +43,8 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     args = parser.parse_args(argv)
     if not 1 <= args.run_deadline <= 3600:
         parser.error("--run-deadline must be within 1..3600 seconds")
+    if not 1 <= args.port <= 65535:
+        parser.error("--port must be within 1..65535")
     if not 1 <= args.threadpool <= 1000:
         parser.error("--threadpool must be within 1..1000")
     return Settings(
@@ -47,14 +57,58 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     )
 
 
+class CannotStart(Exception):
+    """Why the playground cannot start, in one line."""
+
+
+def take_port(host: str, port: int) -> socket.socket:
+    """A listening socket on `host:port`, for uvicorn to serve on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn decides
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        if isinstance(error, socket.gaierror):
+            raise CannotStart(f"cannot listen on {host}: {error.strerror}") from None
+        if error.errno == errno.EADDRINUSE:
+            raise CannotStart(f"port {port} on {host} is in use") from None
+        if error.errno == errno.EACCES:
+            raise CannotStart(f"port {port} on {host} needs privileges; try --port 8000") from None
+        raise CannotStart(f"cannot listen on port {port} of {host}: {error.strerror}") from None
+    return sock
+
+
 def main(argv: list[str] | None = None) -> None:
     settings = parse_settings(argv)
+    try:
+        sock = take_port(settings.host, settings.port)
+    except CannotStart as error:
+        sys.exit(f"playground: {error}")
+    try:
+        RunStore(settings.db_path).check()
+    except StoreUnusable as error:
+        sock.close()
+        sys.exit(f"playground: {error}")
+    # Only now the app and the server: importing them takes seconds on a busy machine, and a
+    # playground that cannot start says so first.
+    import uvicorn
+
+    from playground.app import create_app
+
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:  %(name)s: %(message)s")
     print(f"Async Playground: open {settings.url}  (runs are kept in {settings.db_path})")
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=False,
+    config = uvicorn.Config(
+        create_app(settings), log_level="info", access_log=False, host=settings.host
     )
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    if not server.started:
+        sys.exit(STARTUP_FAILED)

@@ -37,11 +37,16 @@ GC_THRESHOLD_DURING_RUN = 100_000
 @dataclass(kw_only=True)
 class Recording:
     """What the harness measured, appended as it happens; times are seconds from the run's
-    start. The playground's LiveRun is one, which the event stream reads as it grows."""
+    start, `t0`. The harness process streams one to the playground as it grows."""
 
+    t0: float | None = None
+    """The run's clock zero, a `perf_counter()` reading: set as firing begins."""
     sent_times: list[tuple[int, float]] = field(default_factory=list)
     rows: list[RequestRow] = field(default_factory=list)
     pings: list[BystanderRow] = field(default_factory=list)
+
+    def began(self, t0: float) -> None:
+        self.t0 = t0
 
     def sent(self, i: int, sent_s: float) -> None:
         self.sent_times.append((i, sent_s))
@@ -81,11 +86,12 @@ def _error_text(error: BaseException, timeout_s: float) -> str:
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
-def _unanswered(i: int, sent_s: float, error: str | None = None) -> RequestRow:
+def unanswered_row(i: int, sent_s: float, error: str | None = None) -> RequestRow:
     """A request sent and not (yet) answered: the harness fills in the rest when it is."""
     return RequestRow(
         i=i,
         sent_s=sent_s,
+        arrived_s=None,
         began_s=None,
         ended_s=None,
         received_s=None,
@@ -120,7 +126,7 @@ class _Run:
         sent = perf_counter()
         self.outstanding[i] = sent - self.t0
         self.recording.sent(i, sent - self.t0)
-        row = _unanswered(i, sent - self.t0)
+        row = unanswered_row(i, sent - self.t0)
         try:
             async with self.session.get(
                 self.url, headers=self.headers, timeout=self.timeout
@@ -135,6 +141,7 @@ class _Run:
         row["received_s"] = perf_counter() - self.t0
         lab = body.get("lab")
         if lab:
+            row["arrived_s"] = lab["arrived"] - self.t0 if lab.get("arrived") else None
             row["began_s"] = lab["began"] - self.t0
             row["ended_s"] = lab["ended"] - self.t0
             row["thread"] = lab["thread"]
@@ -148,7 +155,7 @@ class _Run:
 
     def record_unfinished(self, reason: str) -> None:
         for i, sent_s in sorted(self.outstanding.items()):
-            self.recording.done(_unanswered(i, sent_s, error=reason))
+            self.recording.done(unanswered_row(i, sent_s, error=reason))
         self.outstanding.clear()
 
     def elapsed(self) -> float:
@@ -208,6 +215,7 @@ async def fire(target: Target, arrival: Arrival, limits: Limits, recording: Reco
     connector = aiohttp.TCPConnector(limit=connector_limit(arrival), limit_per_host=0)
     async with _rare_collections(), aiohttp.ClientSession(connector=connector) as session:
         run = _Run(session, target, limits, recording)
+        recording.began(run.t0)
         stop_pinging = asyncio.Event()
         bystander = asyncio.create_task(
             _bystander(target, run.t0, limits, recording, stop_pinging), name="bystander"

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response, status
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from playground.api import cancel_answer
+from playground.bounds import RunId, RunIds
+from playground.errors import RunNotFound, validation_messages
 from playground.load import LOAD_MODELS
 from playground.predict import predict
-from playground.runs import RunInProgress, RunManager
+from playground.runs import RunManager
 from playground.scenarios import SCENARIOS, Scenario
 from playground.schemas import LabSettingsIn, RunRequest
 from playground.settings import LabSettings
 from playground.store import RunRecord, RunStore
-from playground.supervisor import LabSupervisor, LabUnavailable
+from playground.supervisor import LabSupervisor
 
 DEFAULT_SCENARIO = "sleep"
 DEFAULT_LOAD = "burst"
@@ -52,12 +55,7 @@ def request_from_form(form: dict[str, str]) -> RunRequest:
 
 
 def error_messages(error: ValidationError) -> list[str]:
-    messages = []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"] if part not in LOAD_MODELS)
-        text = item["msg"].removeprefix("Value error, ")
-        messages.append(f"{where}: {text}" if where else text)
-    return messages
+    return validation_messages(error.errors())
 
 
 def form_values(request: RunRequest | None, scenario: Scenario) -> dict[str, Any]:
@@ -120,18 +118,16 @@ def pages_router(
         return render(request, "index.html", history=history, **page_context(None, scenario))
 
     @router.get("/runs/{run_id}")
-    async def run_page(request: Request, run_id: int) -> Response:
+    async def run_page(request: Request, run_id: RunId) -> Response:
         record = await store.get_run(run_id)
         if record is None:
-            return render(request, "not_found.html", 404, message=f"There is no run {run_id}.")
+            raise RunNotFound(run_id)
         history = await store.list_runs()
         context = page_context(record, record.scenario)
         return render(request, "index.html", history=history, **context)
 
     @router.get("/compare")
-    async def compare(
-        request: Request, runs: Annotated[list[int] | None, Query()] = None
-    ) -> Response:
+    async def compare(request: Request, runs: RunIds = None) -> Response:
         records = [
             record
             for run_id in sorted(set(runs or []))[:MAX_COMPARED]
@@ -164,10 +160,6 @@ def pages_router(
             live = await runs.start(run_request)
         except ValidationError as error:
             return render(request, "_errors.html", 422, errors=error_messages(error))
-        except RunInProgress as error:
-            return render(request, "_errors.html", 409, errors=[str(error)])
-        except LabUnavailable as error:
-            return render(request, "_errors.html", 503, errors=[str(error)])
         record = await store.get_run(live.id)
         response = render(request, "_run.html", record=record)
         response.headers["HX-Push-Url"] = f"/runs/{live.id}"
@@ -184,15 +176,13 @@ def pages_router(
             await runs.reconfigure(LabSettings(**settings.model_dump()))
         except ValidationError as error:
             return render(request, "_errors.html", 422, errors=error_messages(error))
-        except (RunInProgress, LabUnavailable) as error:
-            return render(request, "_errors.html", 409, errors=[str(error)])
         response = render(request, "_lab.html", lab=lab, changed=True)
         response.headers["HX-Trigger"] = "lab-changed"
         return response
 
-    @router.post("/runs/{run_id}/cancel")
-    async def cancel_run(run_id: int) -> Response:
-        await runs.cancel(run_id)
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    @router.post("/runs/{run_id}/cancel", response_class=JSONResponse)
+    async def cancel_run(run_id: RunId) -> dict[str, Any]:
+        """The page's cancel button: answers like `POST /api/runs/{id}/cancel`."""
+        return await cancel_answer(runs, run_id)
 
     return router

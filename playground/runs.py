@@ -1,8 +1,11 @@
 """Runs: one at a time on the lab, from the request to the stored result.
 
-A run is created in the store, fired by the harness, and followed live through a `LiveRun`
-that the event stream reads. It ends `done`, `cancelled`, or `failed` with the reason (the
-lab died, the harness broke); whatever was measured is stored either way.
+A run is created in the store and fired by a harness process of its own
+(`harness_client.HarnessProcess`); what it measures lands in the run's `Run` as it arrives,
+and in the store at least every `PERSIST_INTERVAL_S`, so a killed playground loses at most
+that much. It ends exactly once, as its state machine (`playground.run`) decided: `done`,
+`cancelled`, `failed` with the reason (the lab died, the harness crashed) or `interrupted`
+(the playground stopped); whatever was measured is stored either way.
 """
 
 from __future__ import annotations
@@ -10,19 +13,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import asdict, dataclass, field
-from time import perf_counter
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from playground.harness import Limits, Recording, Target, fire
-from playground.predict import Prediction, predict
-from playground.schemas import RunRequest
+from playground.harness import Limits, Target
+from playground.harness_client import HarnessCrashed, HarnessProcess, unanswered
+from playground.harness_process import Job
+from playground.predict import predict
+from playground.run import Final, Run
+from playground.schemas import BystanderRow, LaneSample, RequestRow, RunRequest
 from playground.settings import LabSettings
 from playground.stats import summarize
-from playground.store import RunStore, Status
+from playground.store import RunStore
 from playground.supervisor import LabSupervisor, LabUnavailable
 
+__all__ = ["Measured", "RunInProgress", "RunManager", "RunNotFound", "RunNotRunning"]
+
 log = logging.getLogger("playground.runs")
+
+PERSIST_INTERVAL_S = 0.5
+"""Rows and pings reach the store at least this often while a run goes."""
+DISCARD_GRACE_S = 1.0
+"""After a cancel the lab is restarted to drop the requests it still holds: it gets this long
+to stop before it is killed, so the next run can start within a few seconds."""
+SHUTDOWN_TIMEOUT_S = 15.0
+INTERRUPTED = "the playground stopped while this run was in flight"
+CANCELLED = "cancelled by the user"
+DEADLINE = "the run's deadline passed; requests still out were recorded as timed out"
 
 
 class RunInProgress(RuntimeError):
@@ -34,18 +51,62 @@ class RunInProgress(RuntimeError):
         self.run_id = run_id
 
 
-@dataclass
-class LiveRun(Recording):
-    """What a run in flight has measured so far; the event stream reads it as it grows."""
+class RunNotFound(LookupError):
+    def __init__(self, run_id: int) -> None:
+        super().__init__(f"there is no run {run_id}")
 
-    id: int
-    request: RunRequest
-    prediction: Prediction | None
-    finished: asyncio.Event = field(default_factory=asyncio.Event)
-    status: Status = "running"
-    error: str | None = None
-    task: asyncio.Task[None] | None = None
-    started: float = field(default_factory=perf_counter)
+
+class RunNotRunning(RuntimeError):
+    def __init__(self, run_id: int, status: str) -> None:
+        super().__init__(f"run {run_id} is not running (it is {status})")
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A run's rows (by request index) and pings so far; `run` is set while it is live."""
+
+    rows: list[RequestRow]
+    pings: list[BystanderRow]
+    lanes: dict[str, list[LaneSample]]
+    run: Run | None
+
+
+class _Persister:
+    """Appends a live run's new rows and pings to the store every `PERSIST_INTERVAL_S`."""
+
+    def __init__(self, store: RunStore, run: Run) -> None:
+        self.store = store
+        self.run = run
+        self.rows_saved = 0
+        self.pings_saved = 0
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(self._loop(), name=f"persist-{run.id}")
+
+    async def _loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), PERSIST_INTERVAL_S)
+            if self._stop.is_set():
+                return  # what is left goes with the end of the run, in its transaction
+            try:
+                await self._flush()
+            except Exception:  # the store is busy or broken: keep the rows, try again
+                log.exception("could not store the rows of run %s so far", self.run.id)
+
+    async def _flush(self) -> None:
+        rows = self.run.rows[self.rows_saved :]
+        await self.store.append_rows(self.run.id, rows)
+        self.rows_saved += len(rows)
+        pings = self.run.pings[self.pings_saved :]
+        await self.store.append_pings(self.run.id, pings)
+        self.pings_saved += len(pings)
+
+    async def stop(self) -> tuple[list[RequestRow], list[BystanderRow]]:
+        """Stop appending; returns the rows and pings not stored yet."""
+        self._stop.set()
+        await asyncio.shield(self._task)
+        return self.run.rows[self.rows_saved :], self.run.pings[self.pings_saved :]
 
 
 class RunManager:
@@ -56,21 +117,39 @@ class RunManager:
         self.lab = lab
         self.request_timeout_s = request_timeout_s
         self.deadline_s = deadline_s
-        self.active: LiveRun | None = None
+        self.active: Run | None = None
+        self._harness: HarnessProcess | None = None
+        self._spare: HarnessProcess | None = None
+        """A harness process started ahead of the next run, importing while nothing runs."""
+        self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
-    def live(self, run_id: int) -> LiveRun | None:
+    def live(self, run_id: int) -> Run | None:
         return self.active if self.active is not None and self.active.id == run_id else None
 
     def busy(self) -> bool:
-        return self.active is not None and not self.active.finished.is_set()
+        return self.active is not None and not self.active.ended
+
+    async def measured(self, run_id: int) -> Measured:
+        """This run's rows and pings so far: from memory while it is live, else the store."""
+        run = self.live(run_id)
+        if run is not None and not run.ended:
+            rows = sorted(run.rows, key=lambda row: row["i"])
+            return Measured(rows, list(run.pings), dict(run.lanes), run)
+        store = self.store
+        return Measured(
+            await store.timeline(run_id),
+            await store.bystander(run_id),
+            await store.lanes(run_id),
+            None,
+        )
 
     def limits(self, request: RunRequest) -> Limits:
         return Limits(self.request_timeout_s, self.deadline_s + request.arrival.planned_s)
 
-    async def start(self, request: RunRequest) -> LiveRun:
+    async def start(self, request: RunRequest) -> Run:
         async with self._lock:
-            if self.active is not None and not self.active.finished.is_set():
+            if self.active is not None and not self.active.ended:
                 raise RunInProgress(self.active.id)
             if self.lab.info is None:
                 raise LabUnavailable("the lab is not running; it is being restarted")
@@ -85,15 +164,23 @@ class RunManager:
                 lab={"settings": asdict(self.lab.settings), "info": self.lab.info.to_json()},
                 prediction=asdict(prediction),
             )
-            live = LiveRun(run_id, request, prediction)
-            live.task = asyncio.create_task(self._execute(live), name=f"run-{run_id}")
-            self.active = live
-            return live
+            run = Run(run_id, request, prediction)
+            target = Target(
+                self.lab.base_url,
+                f"/s/{request.scenario}/{request.variant}",
+                request.full_params(),
+                headers=self.lab.headers,
+            )
+            job = Job(target, request, self.limits(request))
+            self.active = run
+            self.lab.lanes.follow(run)
+            self._task = asyncio.create_task(self._execute(run, job), name=f"run-{run_id}")
+            return run
 
     async def reconfigure(self, settings: LabSettings) -> None:
         """Restart the lab with new settings, never under a run."""
         async with self._lock:
-            if self.active is not None and not self.active.finished.is_set():
+            if self.active is not None and not self.active.ended:
                 raise RunInProgress(self.active.id)
             previous = self.lab.settings
             try:
@@ -102,83 +189,122 @@ class RunManager:
                 await self.lab.restart(previous)
                 raise
 
-    async def cancel(self, run_id: int) -> bool:
-        live = self.live(run_id)
-        if live is None or live.finished.is_set() or live.task is None:
-            return False
-        live.status = "cancelled"
-        live.error = "cancelled by the user"
-        live.task.cancel()
-        await live.finished.wait()
-        return True
+    async def cancel(self, run_id: int) -> str:
+        """Stop a live run; answers at once, `cancelling`, from then on until it has ended as
+        `cancelled`. Raises RunNotFound, or RunNotRunning with the status it ended with (or
+        will: a run already winding down keeps the outcome it was given)."""
+        run = self.live(run_id)
+        if run is not None and not run.ended:
+            self._stop(run, "cancelled", CANCELLED)
+            if run.outcome == "cancelled":
+                return "cancelling"
+            raise RunNotRunning(run_id, str(run.outcome))
+        record = await self.store.get_run(run_id)
+        if record is None:
+            raise RunNotFound(run_id)
+        raise RunNotRunning(run_id, record.status)
 
     async def close(self) -> None:
-        """On shutdown: a run in flight is stopped and stored as interrupted."""
-        live = self.active
-        if live is not None and live.task is not None and not live.finished.is_set():
-            live.status = "interrupted"
-            live.error = "the playground stopped while this run was in flight"
-            live.task.cancel()
-            await live.finished.wait()
-
-    async def _execute(self, live: LiveRun) -> None:
-        request = live.request
-        target = Target(
-            self.lab.base_url,
-            f"/s/{request.scenario}/{request.variant}",
-            request.full_params(),
-            headers=self.lab.headers,
-        )
-        lab_exited = self.lab.exited()
-        harness = asyncio.create_task(fire(target, request.arrival, self.limits(request), live))
-        restart_lab = False
-        try:
-            waiting: set[asyncio.Future[Any]] = {harness, lab_exited}
-            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-            if harness.done():
-                if not harness.result():
-                    live.error = (
-                        "the run's deadline passed; requests still out were recorded as timed out"
-                    )
-                    restart_lab = True
-                live.status = "done"
-            else:
-                harness.cancel()
+        """On shutdown: a run in flight is stopped and stored as interrupted, with its rows."""
+        run, task = self.active, self._task
+        if run is not None and task is not None and not run.ended:
+            self._stop(run, "interrupted", INTERRUPTED)
+            try:
+                await asyncio.wait_for(asyncio.shield(task), SHUTDOWN_TIMEOUT_S)
+            except TimeoutError:
+                log.error("run %s did not wind down within %g s", run.id, SHUTDOWN_TIMEOUT_S)
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await harness
-                live.status = "failed"
-                live.error = f"{lab_exited.result()} during the run; it was restarted"
+                    await task
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            await spare.discard()
+
+    def _stop(self, run: Run, outcome: Final, error: str) -> None:
+        """Decide how a running run ends and tell its harness to stop; no-op once decided."""
+        if run.stopping:
+            return
+        run.move("cancelling", outcome=outcome, error=error)
+        if self._harness is not None and self._harness.run is run:
+            self._harness.cancel()
+
+    async def _execute(self, run: Run, job: Job) -> None:
+        persister = _Persister(self.store, run)
+        restart_lab = True
+        try:
+            restart_lab = await self._fire(run, job)
         except asyncio.CancelledError:
-            harness.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await harness
-            if live.status == "running":
-                live.status, live.error = "cancelled", "cancelled"
-            restart_lab = True  # requests the lab still holds must not spill into the next run
+            run.settle("interrupted", INTERRUPTED)
             raise
         except Exception as error:  # the run is stored as failed, with why
-            log.exception("run %s failed", live.id)
-            live.status, live.error = "failed", f"{type(error).__name__}: {error}"
-            restart_lab = True
+            log.exception("run %s failed", run.id)
+            run.settle("failed", f"{type(error).__name__}: {error}")
         finally:
-            await self._finish(live, restart_lab)
+            if self._harness is not None:
+                await self._harness.stop()
+                self._harness = None
+            await self._end(run, persister, restart_lab)
 
-    async def _finish(self, live: LiveRun, restart_lab: bool) -> None:
-        """Store the outcome; a run reads as finished only once the lab is ready for the next."""
+    async def _fire(self, run: Run, job: Job) -> bool:
+        """Fire the run and settle how it ends; True if the lab must be restarted after it."""
+        lab_exited = self.lab.exited()
+        spare, self._spare = self._spare, None
+        harness = spare if spare is not None and spare.idle else await HarnessProcess.spawn()
+        self._harness = harness
+        harness.fire(job, run)
+        if run.stopping:  # cancelled while the harness was starting
+            harness.cancel()
+        ended = asyncio.create_task(harness.ended())
+        waiting: set[asyncio.Future[Any]] = {ended, lab_exited}
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        if not ended.done():
+            reason = f"{lab_exited.result()} during the run; it was restarted"
+            harness.cancel()
+            await asyncio.wait({ended})
+            run.settle("failed", reason)
+            return False  # the supervisor restarts a lab that died by itself
         try:
-            if restart_lab and live.status != "interrupted":
-                try:
-                    await self.lab.restart()
-                except LabUnavailable as error:
-                    log.error("the lab did not come back after run %s: %s", live.id, error)
-            summary = summarize(live.rows, live.pings, live.prediction)
+            ending = ended.result()
+        except HarnessCrashed as crash:
+            run.rows.extend(unanswered(run, f"no answer recorded: {crash}"))
+            run.settle("failed", str(crash))
+            return True
+        if ending == "completed":
+            run.settle("done")
+            return False
+        if ending == "deadline":
+            run.settle("done", DEADLINE)
+            return True
+        run.settle("failed", "the harness process was stopped from outside")
+        return True
+
+    async def _end(self, run: Run, persister: _Persister, restart_lab: bool) -> None:
+        """Store the outcome; the run reads as ended only once the lab is ready for the next."""
+        assert run.outcome is not None
+        try:
+            await self.lab.lanes.settle(run)  # before a restart: the old lab's last samples
+            rows, pings = await persister.stop()
             await self.store.finish_run(
-                live.id,
-                status=live.status,
-                error=live.error,
-                summary=summary,
-                rows=sorted(live.rows, key=lambda row: row["i"]),
-                bystander=live.pings,
+                run.id,
+                status=run.outcome,
+                error=run.error,
+                summary=summarize(run.rows, run.pings, run.prediction),
+                rows=rows,
+                bystander=pings,
+                lanes=run.lanes,
             )
+            if restart_lab and run.outcome != "interrupted":
+                # requests the lab still holds must not spill into the next run
+                await self.lab.restart(grace_s=DISCARD_GRACE_S)
+        except LabUnavailable as error:
+            log.error("the lab did not come back after run %s: %s", run.id, error)
         finally:
-            live.finished.set()
+            if run.outcome != "interrupted":
+                await self._spawn_spare()
+            run.move(run.outcome)
+
+    async def _spawn_spare(self) -> None:
+        try:
+            self._spare = await HarnessProcess.spawn()
+        except OSError:
+            log.exception("could not start a harness process ahead of the next run")

@@ -125,6 +125,9 @@ class Summary(TypedDict):
 class RequestRow(TypedDict):
     i: int
     sent_s: float
+    arrived_s: float | None
+    """When the lab's app first saw it: sent → arrived is the wire and the loop, arrived →
+    began the wait inside the app (a threadpool token, a lock)."""
     began_s: float | None
     ended_s: float | None
     received_s: float | None
@@ -133,6 +136,14 @@ class RequestRow(TypedDict):
     thread: str | None
     pid: int | None
     spans: list[dict[str, Any]]
+
+
+class LaneSample(TypedDict):
+    """One reading of a lane the lab samples while it runs (`playground/lanes.py`)."""
+
+    at_s: float
+    value: float
+    pid: int
 
 
 class BystanderRow(TypedDict):

@@ -7,15 +7,21 @@ dataclasses and rows, never cursors.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+import sqlite3
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import aiosqlite
 
-from playground.schemas import BystanderRow, RequestRow, Summary
+if TYPE_CHECKING:
+    from playground.schemas import BystanderRow, LaneSample, RequestRow, Summary
+else:  # TypedDicts are dicts; importing the schemas loads every scenario (FastAPI, SQLAlchemy),
+    # a few seconds the CLI must not spend before it says the database is unusable.
+    RequestRow = BystanderRow = LaneSample = dict
 
 Status = Literal["running", "done", "failed", "cancelled", "interrupted"]
 FINISHED: frozenset[Status] = frozenset({"done", "failed", "cancelled", "interrupted"})
@@ -37,6 +43,7 @@ CREATE TABLE IF NOT EXISTS requests (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     i INTEGER NOT NULL,
     sent_s REAL NOT NULL,
+    arrived_s REAL,
     began_s REAL,
     ended_s REAL,
     received_s REAL,
@@ -54,6 +61,12 @@ CREATE TABLE IF NOT EXISTS bystander (
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS bystander_by_run ON bystander (run_id, at_s);
+CREATE TABLE IF NOT EXISTS lanes (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    lane TEXT NOT NULL,
+    samples TEXT NOT NULL,
+    PRIMARY KEY (run_id, lane)
+) WITHOUT ROWID;
 """
 
 
@@ -87,19 +100,110 @@ def _record(row: aiosqlite.Row) -> RunRecord:
     )
 
 
+class StoreUnusable(Exception):
+    """The database cannot be used; the message says why, in one line a person understands."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cannot use database {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+ADDED_COLUMNS: dict[tuple[str, str], str] = {
+    ("requests", "arrived_s"): "REAL",
+}
+"""Columns added since the first release: `open` adds them to an older database, empty."""
+
+
+async def _add_missing_columns(db: aiosqlite.Connection) -> None:
+    for (table, column), kind in ADDED_COLUMNS.items():
+        async with db.execute(f"PRAGMA table_info({table})") as cursor:
+            columns = {row[1] for row in await cursor.fetchall()}
+        if column not in columns:
+            await db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+def _missing_columns(db: sqlite3.Connection) -> list[str]:
+    """`table.column`s the schema declares that the database's existing tables lack (and `open`
+    would not add)."""
+    wanted = sqlite3.connect(":memory:")
+    try:
+        wanted.executescript(SCHEMA)
+        tables = [
+            row[0] for row in wanted.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        missing = []
+        for table in tables:
+            have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            if have:  # an absent table is created when the store opens
+                need = [row[1] for row in wanted.execute(f"PRAGMA table_info({table})")]
+                missing += [
+                    f"{table}.{column}"
+                    for column in need
+                    if column not in have and (table, column) not in ADDED_COLUMNS
+                ]
+        return missing
+    finally:
+        wanted.close()
+
+
 class RunStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: aiosqlite.Connection | None = None
 
+    def check(self) -> None:
+        """Raise `StoreUnusable` unless the database can be opened, read, and written to, with
+        the schema's tables present or creatable; writes nothing, so a file it refuses is left
+        exactly as it was. Synchronous: it runs before the server starts."""
+        path = self.path
+        if path.is_dir():
+            raise StoreUnusable(path, "it is a folder, not a file")
+        if not path.exists():
+            folder = next(parent for parent in path.parents if parent.exists())
+            if not folder.is_dir():
+                raise StoreUnusable(path, f"{folder} is a file, not a folder")
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise StoreUnusable(path, f"cannot create it: the folder {folder} is read-only")
+            return
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise StoreUnusable(path, "the file is read-only (permission denied)")
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise StoreUnusable(path, f"its folder {path.parent} is read-only")
+        try:
+            db = sqlite3.connect(path.resolve().as_uri() + "?mode=rw", uri=True)
+        except sqlite3.Error as error:
+            raise StoreUnusable(path, str(error)) from None
+        try:
+            problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+            if problems != ["ok"]:
+                raise StoreUnusable(path, f"it is damaged: {problems[0]}")
+            missing = _missing_columns(db)
+            if missing:
+                raise StoreUnusable(
+                    path, f"it is not a playground database (no {', '.join(missing)})"
+                )
+            db.execute("BEGIN IMMEDIATE")  # takes the write lock, writes nothing
+            db.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            raise StoreUnusable(path, str(error)) from None
+        finally:
+            db.close()
+
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path)
-        self._db.row_factory = aiosqlite.Row
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA foreign_keys=ON")
-        await self._db.executescript(SCHEMA)
-        await self._db.commit()
+        db = await aiosqlite.connect(self.path)
+        try:
+            db.row_factory = aiosqlite.Row
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            await db.executescript(SCHEMA)
+            await _add_missing_columns(db)
+            await db.commit()
+        except BaseException:
+            await db.close()  # its thread would keep the process alive
+            raise
+        self._db = db
 
     async def close(self) -> None:
         if self._db is not None:
@@ -147,6 +251,17 @@ class RunStore:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
+    async def append_rows(self, run_id: int, rows: Sequence[RequestRow]) -> None:
+        """Store rows of a run still going, so a killed playground keeps what it measured."""
+        if rows:
+            await self._insert_rows(run_id, rows)
+            await self.db.commit()
+
+    async def append_pings(self, run_id: int, pings: Sequence[BystanderRow]) -> None:
+        if pings:
+            await self._insert_pings(run_id, pings)
+            await self.db.commit()
+
     async def finish_run(
         self,
         run_id: int,
@@ -154,17 +269,39 @@ class RunStore:
         status: Status,
         error: str | None,
         summary: Summary | None,
-        rows: Sequence[RequestRow],
-        bystander: Sequence[BystanderRow],
-    ) -> None:
+        rows: Sequence[RequestRow] = (),
+        bystander: Sequence[BystanderRow] = (),
+        lanes: Mapping[str, Sequence[LaneSample]] | None = None,
+    ) -> bool:
+        """The end of a run, in one transaction: its last rows and pings (those not appended
+        yet), status and summary. A run ends once: returns False if it had already ended."""
+        cursor = await self.db.execute(
+            "UPDATE runs SET status = ?, error = ?, summary = ? "
+            "WHERE id = ? AND status = 'running'",
+            (status, error, json.dumps(summary) if summary is not None else None, run_id),
+        )
+        if cursor.rowcount != 1:
+            await self.db.rollback()
+            return False
+        await self._insert_rows(run_id, rows)
+        await self._insert_pings(run_id, bystander)
         await self.db.executemany(
-            "INSERT INTO requests (run_id, i, sent_s, began_s, ended_s, received_s, "
-            "status_code, error, thread, pid, spans) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO lanes (run_id, lane, samples) VALUES (?, ?, ?)",
+            [(run_id, lane, json.dumps(samples)) for lane, samples in (lanes or {}).items()],
+        )
+        await self.db.commit()
+        return True
+
+    async def _insert_rows(self, run_id: int, rows: Sequence[RequestRow]) -> None:
+        await self.db.executemany(
+            "INSERT INTO requests (run_id, i, sent_s, arrived_s, began_s, ended_s, received_s, "
+            "status_code, error, thread, pid, spans) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     run_id,
                     row["i"],
                     row["sent_s"],
+                    row.get("arrived_s"),
                     row["began_s"],
                     row["ended_s"],
                     row["received_s"],
@@ -177,15 +314,12 @@ class RunStore:
                 for row in rows
             ],
         )
+
+    async def _insert_pings(self, run_id: int, pings: Sequence[BystanderRow]) -> None:
         await self.db.executemany(
             "INSERT INTO bystander (run_id, at_s, latency_ms, error) VALUES (?, ?, ?, ?)",
-            [(run_id, row["at_s"], row["latency_ms"], row["error"]) for row in bystander],
+            [(run_id, row["at_s"], row["latency_ms"], row["error"]) for row in pings],
         )
-        await self.db.execute(
-            "UPDATE runs SET status = ?, error = ?, summary = ? WHERE id = ?",
-            (status, error, json.dumps(summary) if summary is not None else None, run_id),
-        )
-        await self.db.commit()
 
     async def get_run(self, run_id: int) -> RunRecord | None:
         async with self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)) as cursor:
@@ -206,6 +340,7 @@ class RunStore:
                 RequestRow(
                     i=row["i"],
                     sent_s=row["sent_s"],
+                    arrived_s=row["arrived_s"],
                     began_s=row["began_s"],
                     ended_s=row["ended_s"],
                     received_s=row["received_s"],
@@ -227,3 +362,10 @@ class RunStore:
                 BystanderRow(at_s=row["at_s"], latency_ms=row["latency_ms"], error=row["error"])
                 for row in await cursor.fetchall()
             ]
+
+    async def lanes(self, run_id: int) -> dict[str, list[LaneSample]]:
+        """What the lab sampled during the run, lane by lane (`playground/lanes.py`)."""
+        async with self.db.execute(
+            "SELECT lane, samples FROM lanes WHERE run_id = ? ORDER BY lane", (run_id,)
+        ) as cursor:
+            return {row["lane"]: json.loads(row["samples"]) for row in await cursor.fetchall()}

@@ -19,12 +19,16 @@ import aiohttp
 
 from playground.lab.contract import Contract, new_secret
 from playground.lab.info import LabInfo
+from playground.lanes import LaneCollector
 from playground.ports import LOOPBACK, free_port
 from playground.settings import LabSettings
 
 log = logging.getLogger("playground.lab")
 
 LAB_HOST = LOOPBACK
+
+
+START_ATTEMPTS = 3
 
 
 class LabUnavailable(RuntimeError):
@@ -49,6 +53,7 @@ class LabSupervisor:
         self._exited: asyncio.Future[str] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self.lanes = LaneCollector()  # what the lab samples inside itself, across restarts
 
     @property
     def pid(self) -> int | None:
@@ -67,19 +72,36 @@ class LabSupervisor:
     async def stop(self) -> None:
         async with self._lock:
             await self._stop()
+        self.lanes.close()
 
-    async def restart(self, settings: LabSettings | None = None) -> None:
+    async def restart(self, settings: LabSettings | None = None, *, grace_s: float = 5.0) -> None:
+        """Stop the lab (SIGTERM, SIGKILL after `grace_s`) and start it again, trying up to
+        `START_ATTEMPTS` times. It runs to its end even if the caller is cancelled: a restart
+        cut in half would leave no lab at all."""
+        restart = asyncio.create_task(self._restart(settings, grace_s), name="lab-restart")
+        await asyncio.shield(restart)
+
+    async def _restart(self, settings: LabSettings | None, grace_s: float) -> None:
         async with self._lock:
-            await self._stop()
+            await self._stop(grace_s)
             if settings is not None:
                 self.settings = settings
             self.restarts += 1
-            await self._start()
+            for attempt in range(1, START_ATTEMPTS + 1):
+                try:
+                    await self._start()
+                    return
+                except LabUnavailable as error:
+                    if attempt == START_ATTEMPTS:
+                        raise
+                    log.warning("the lab did not start (%s); trying again", error)
 
     async def _start(self) -> None:
         port = free_port()
         secret = new_secret() if self.guarded else None
-        contract = Contract(self.settings, secret=secret, parent_pid=os.getpid())
+        contract = Contract(
+            self.settings, secret=secret, parent_pid=os.getpid(), lanes=await self.lanes.open()
+        )
         self.headers = contract.headers
         env = contract.environ()
         self._process = await asyncio.create_subprocess_exec(
@@ -133,7 +155,7 @@ class LabSupervisor:
             except LabUnavailable:
                 log.exception("the lab could not be restarted")
 
-    async def _stop(self) -> None:
+    async def _stop(self, grace_s: float = 5.0) -> None:
         process, watcher = self._process, self._watcher
         self._process = self._watcher = None
         self.info = None
@@ -144,7 +166,7 @@ class LabSupervisor:
         with contextlib.suppress(ProcessLookupError):
             process.terminate()
         try:
-            await asyncio.wait_for(process.wait(), 5)
+            await asyncio.wait_for(process.wait(), grace_s)
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()

@@ -39,4 +39,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["inline_code"] = _inline_code
     templates.env.filters["arrival"] = stored_arrival
     templates.env.globals["load_models"] = LOAD_MODELS
+    from playground.exports import FORMATS  # here: the exports read asset_dir from this module
+
+    templates.env.globals["export_formats"] = FORMATS
     return templates

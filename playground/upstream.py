@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import os
 
-import uvicorn
 from fastapi import FastAPI, Query
 
 from playground.lab.contract import Contract
@@ -39,6 +38,8 @@ def create_upstream_app(secret: str | None = None) -> FastAPI:
 
 
 def main() -> None:
+    import uvicorn  # here: the lab's pool processes import this module's limits, not a server
+
     parser = argparse.ArgumentParser(prog="python -m playground.upstream")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()

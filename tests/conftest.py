@@ -43,6 +43,16 @@ class Playground:
             time.sleep(0.2)
         raise AssertionError(f"run {run_id} still running after {timeout_s} s")
 
+    def wait_rows(self, run_id: int, count: int, timeout_s: float = 60) -> dict[str, Any]:
+        """Wait until `count` of a run's requests have come back (or the run has ended)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            run = self.client.get(f"/api/runs/{run_id}").json()
+            if len(run["timeline"]) >= count or run["status"] != "running":
+                return dict(run)
+            time.sleep(0.05)
+        raise AssertionError(f"run {run_id} had not {count} rows after {timeout_s} s")
+
     def run(self, body: dict[str, Any]) -> dict[str, Any]:
         """Start a run, wait for its end, and return it as the API shows it."""
         return self.wait(self.start_run(body))

@@ -34,18 +34,19 @@ def test_smoke_run_prints_every_row_with_a_figure() -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=420,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     cells = table_cells(result.stdout)
     rows = expected(SMOKE)
-    assert len(rows) == 25
+    assert len(rows) == 28
     assert {section for section, _ in rows} == {
         "1 fidelity",
         "2 throughput",
         "3 vs Locust",
         "4 stream & page",
         "5 cost",
+        "6 isolation",
     }
     for row in rows:
         assert row in cells, f"no row {row} in:\n{result.stdout}"

@@ -31,7 +31,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, playground: Playground) -> Iterator[Page]:
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    # wait_for_function evaluates its predicate with eval, which the page's CSP refuses;
+    # tests/test_guard.py drives the page under its CSP.
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: console_error(message) and errors.append(message.text))

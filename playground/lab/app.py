@@ -26,6 +26,8 @@ from playground.lab.contract import Contract
 from playground.lab.guard import Guard
 from playground.lab.info import read_lab_info
 from playground.lab.limits import within_limits
+from playground.lab.phases import ArrivalStamp
+from playground.lab.sampler import Activity, CountRequests, lab_sampler
 from playground.lab.timing import timed
 from playground.scenarios import SCENARIOS
 
@@ -34,11 +36,13 @@ def create_lab_app(contract: Contract | None = None) -> FastAPI:
     """Build the lab. With no contract, read it from the environment its supervisor set."""
     contract = contract or Contract.from_env()
     settings = contract.settings
+    activity = Activity()  # requests in flight: the lanes are sampled meanwhile
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool
         async with AsyncExitStack() as stack:
+            await stack.enter_async_context(lab_sampler(activity, contract.lanes))
             for scenario in SCENARIOS.values():
                 if scenario.lab_lifespan is not None:
                     await stack.enter_async_context(scenario.lab_lifespan(app))
@@ -46,6 +50,8 @@ def create_lab_app(contract: Contract | None = None) -> FastAPI:
 
     app = FastAPI(title="Async Playground lab", lifespan=lifespan)
     app.add_middleware(Guard, secret=contract.secret)
+    app.add_middleware(ArrivalStamp)  # each request's `arrived` stamp
+    app.add_middleware(CountRequests, activity=activity)
     app.state.settings = settings  # scenarios size their pools from it
     app.state.calibration = {}  # and report what they measured at start into it
 

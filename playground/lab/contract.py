@@ -1,5 +1,5 @@
 """What a parent process tells a helper it starts, in one place: the lab's settings, the
-secret every request must carry, and the parent's pid to exit with.
+secret every request must carry, the parent's pid to exit with, and where to send lanes.
 
 The supervisor starts the lab with it, and the lab starts its upstream with it; both sides
 import only this module, so the environment is the one way settings cross the boundary.
@@ -24,6 +24,7 @@ _WORKERS = f"{_PREFIX}WORKERS"
 _PROCESSES = f"{_PREFIX}PROCESSES"
 _SECRET = f"{_PREFIX}SECRET"
 _PARENT = f"{_PREFIX}PARENT_PID"
+_LANES = f"{_PREFIX}LANES"
 
 
 def new_secret() -> str:
@@ -37,6 +38,8 @@ class Contract:
     """Every request must carry it in `SECRET_HEADER`; None: the helper answers everyone."""
     parent_pid: int | None = None
     """The helper exits once this process is gone; None: it runs on its own."""
+    lanes: str | None = None
+    """`host:port` of the playground's lane collector; None: the lab samples no lanes."""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -53,6 +56,8 @@ class Contract:
             env[_SECRET] = self.secret
         if self.parent_pid is not None:
             env[_PARENT] = str(self.parent_pid)
+        if self.lanes:
+            env[_LANES] = self.lanes
         return env
 
     def environ(self) -> dict[str, str]:
@@ -73,4 +78,5 @@ class Contract:
             ),
             secret=env.get(_SECRET) or None,
             parent_pid=int(parent) if parent else None,
+            lanes=env.get(_LANES) or None,
         )

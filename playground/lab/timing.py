@@ -21,6 +21,8 @@ from contextvars import ContextVar
 from time import perf_counter
 from typing import Any, TypedDict
 
+from playground.lab.phases import arrived
+
 
 class SpanReport(TypedDict):
     name: str
@@ -30,6 +32,8 @@ class SpanReport(TypedDict):
 
 
 class TimingReport(TypedDict):
+    arrived: float | None
+    """When the app first saw the request (`lab/phases.py`), if it was stamped."""
     began: float
     ended: float
     thread: str
@@ -66,7 +70,12 @@ def add_span(name: str, began: float, ended: float, thread: str) -> None:
 
 def _report(result: Any, began: float, spans: list[SpanReport]) -> dict[str, Any]:
     timing = TimingReport(
-        began=began, ended=perf_counter(), thread=thread_label(), pid=os.getpid(), spans=spans
+        arrived=arrived(),
+        began=began,
+        ended=perf_counter(),
+        thread=thread_label(),
+        pid=os.getpid(),
+        spans=spans,
     )
     return {"result": result, "lab": timing}
 

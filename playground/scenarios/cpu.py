@@ -27,6 +27,7 @@ from fastapi import Depends, FastAPI, Request
 
 from playground.lab.info import LabInfo
 from playground.lab.orphans import exit_with_parent
+from playground.lab.sampler import CountingProcessPoolExecutor
 from playground.lab.timing import add_span, span
 from playground.scenarios import models
 from playground.scenarios.base import Param, Params, Scenario, Variant
@@ -125,7 +126,7 @@ class ProcessPool:
 
     def _new(self) -> ProcessPoolExecutor:
         # "spawn": a fork of the lab would copy its threads' locks and its listening socket.
-        return ProcessPoolExecutor(
+        return CountingProcessPoolExecutor(  # counts its busy workers for the lanes
             self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_pool_process,

@@ -96,7 +96,7 @@ SCENARIO = Scenario(
             label="async def + time.sleep",
             endpoint=async_blocking,
             explanation=(
-                "The pitfall: `time.sleep` inside `async def` blocks the event loop. Requests "
+                "The pitfall: `time.sleep` inside `async def` blocks the one event loop. Requests "
                 "run strictly one after another, and the bystander's trivial ping waits too: the "
                 "whole server is frozen, worse than a plain `def`."
             ),

@@ -1,0 +1,326 @@
+"""Lanes: what the lab's worker is busy with, sampled inside it while it runs.
+
+A timeline shows that a request waited; the lanes show what for. Each lab worker process
+samples, on the `time.perf_counter()` clock its timing stamps use:
+- `loop_lag_ms`: how late a 10 ms timer fires on the event loop. A coroutine on the loop
+  measures it, so a loop blocked for 100 ms reads as 100 ms, the moment it is free again;
+- `threadpool_busy`: anyio threadpool tokens borrowed (`def` endpoints, `run_in_threadpool`);
+- `executor_busy`: threads of the loop's default executor at work (`run_in_executor(None, …)`,
+  `asyncio.to_thread`), counted by the `CountingThreadPoolExecutor` installed in its place;
+- `process_pool_busy`: workers of the `CountingProcessPoolExecutor`s at work;
+- `cpu_percent`: CPU of this process and its multiprocessing children (100 = one core).
+
+The gauges are read by a thread of their own, so they keep coming while the loop is blocked.
+Both sample only while the lab serves: from a request's arrival until `LINGER_S` after the
+last one ended, as `Activity` counts them; an idle lab costs nothing.
+Every `SEND_INTERVAL_S` the samples go as one UDP datagram of JSON,
+`{"pid": …, "samples": [{"lane": …, "at": perf_counter, "value": …}, …]}`, to the collector
+named by the `PLAYGROUND_LAB_LANES` environment variable (`host:port`); without it, nothing is
+sampled. The playground's collector is `playground/lanes.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import multiprocessing
+import os
+import socket
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from time import perf_counter
+from typing import Any, ParamSpec, TypeVar
+
+import anyio.to_thread
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+__all__ = [
+    "LANES",
+    "Activity",
+    "CountRequests",
+    "CountingProcessPoolExecutor",
+    "CountingThreadPoolExecutor",
+    "lab_sampler",
+]
+
+LANES = ("loop_lag_ms", "threadpool_busy", "executor_busy", "process_pool_busy", "cpu_percent")
+LAG_INTERVAL_S = 0.01
+GAUGE_INTERVAL_S = 0.02
+SEND_INTERVAL_S = 0.1
+CPU_WINDOW_S = 0.1
+"""CPU is the share of this window: over one 20 ms tick, the kernel's accounting is too coarse."""
+CHILDREN_EVERY = 5
+"""Children's CPU is read every this many ticks: their own files cost more than our clock."""
+CHILDREN_REFRESH_S = 0.5
+LINGER_S = 1.0
+MAX_BATCH = 500
+"""Samples per datagram, far below the 64 KB a UDP datagram can hold."""
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class CountingThreadPoolExecutor(ThreadPoolExecutor):
+    """asyncio's default executor (same size, same thread names), counting work at run."""
+
+    def __init__(self) -> None:
+        super().__init__(thread_name_prefix="asyncio")
+        self._lock = threading.Lock()
+        self.busy = 0
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        def counted() -> T:
+            with self._lock:
+                self.busy += 1
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._lock:
+                    self.busy -= 1
+
+        return super().submit(counted)
+
+
+class Activity:
+    """Requests in flight in this worker: the sampler runs while there are any, and a little
+    after. Only the event loop's thread changes it; the sampler thread reads it."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.last = float("-inf")
+        self.wake_thread = threading.Event()
+        self.wake_loop = asyncio.Event()
+
+    def busy(self) -> bool:
+        return self.in_flight > 0 or perf_counter() - self.last < LINGER_S
+
+    def begin(self) -> None:
+        self.in_flight += 1
+        self.last = perf_counter()
+        if not self.wake_thread.is_set():
+            self.wake_thread.set()
+        self.wake_loop.set()
+
+    def end(self) -> None:
+        self.in_flight -= 1
+        self.last = perf_counter()
+
+
+class CountRequests:
+    """Pure ASGI middleware: counts HTTP requests in flight into an `Activity`."""
+
+    def __init__(self, app: ASGIApp, activity: Activity) -> None:
+        self.app = app
+        self.activity = activity
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.activity.begin()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.activity.end()
+
+
+_process_pools: weakref.WeakSet[CountingProcessPoolExecutor] = weakref.WeakSet()
+
+
+class CountingProcessPoolExecutor(ProcessPoolExecutor):
+    """A process pool that counts its work submitted and not yet done, for the lanes."""
+
+    def __init__(self, max_workers: int, **kwargs: Any) -> None:
+        super().__init__(max_workers, **kwargs)
+        self.size = max_workers
+        self._lock = threading.Lock()
+        self._pending = 0
+        _process_pools.add(self)
+
+    @property
+    def busy(self) -> int:
+        """Workers at work: submitted work, but never more than the pool has processes."""
+        return min(self._pending, self.size)
+
+    def _count(self, step: int) -> None:
+        with self._lock:
+            self._pending += step
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        self._count(1)
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._count(-1)
+            raise
+        future.add_done_callback(lambda _: self._count(-1))
+        return future
+
+
+def _process_seconds(pid: int) -> float | None:
+    """CPU time of another process's main thread, in ns precision; None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as file:
+            return int(file.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class _CpuMeter:
+    """CPU of this process and its multiprocessing children, as a share of one core."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self.total = 0.0
+        self.own = time.process_time()
+        self.children: dict[int, float] = {}
+        self.refreshed = -CHILDREN_REFRESH_S
+        self.window: deque[tuple[float, float]] = deque()
+
+    def _refresh_children(self, now: float) -> None:
+        self.refreshed = now
+        pids = {child.pid for child in multiprocessing.active_children() if child.pid}
+        for pid in pids - self.children.keys():
+            seconds = _process_seconds(pid)
+            if seconds is not None:
+                self.children[pid] = seconds
+        for pid in self.children.keys() - pids:
+            del self.children[pid]
+
+    def percent(self, now: float) -> float | None:
+        own = time.process_time()
+        self.total += own - self.own
+        self.own = own
+        self.ticks += 1
+        for pid, before in list(self.children.items()) if self.ticks % CHILDREN_EVERY == 0 else []:
+            seconds = _process_seconds(pid)
+            if seconds is None:
+                del self.children[pid]
+                continue
+            self.total += max(0.0, seconds - before)
+            self.children[pid] = seconds
+        if now - self.refreshed >= CHILDREN_REFRESH_S:
+            self._refresh_children(now)
+        self.window.append((now, self.total))
+        while len(self.window) > 1 and now - self.window[1][0] >= CPU_WINDOW_S:
+            self.window.popleft()
+        (since, total_then) = self.window[0]
+        if now - since < CPU_WINDOW_S / 2:
+            return None  # not enough of a window yet
+        return 100 * (self.total - total_then) / (now - since)
+
+
+class _Sampler:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        threadpool: anyio.CapacityLimiter,
+        executor: CountingThreadPoolExecutor,
+        activity: Activity,
+    ) -> None:
+        self.activity = activity
+        self.address = address
+        self.threadpool = threadpool
+        self.executor = executor
+        self.pid = os.getpid()
+        self.samples: deque[dict[str, Any]] = deque()  # appended by the loop and the thread
+        self.stopping = threading.Event()
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.thread = threading.Thread(target=self._gauges, name="lanes sampler", daemon=True)
+
+    def _add(self, lane: str, at: float, value: float) -> None:
+        self.samples.append({"lane": lane, "at": at, "value": value})
+
+    async def watch_loop(self) -> None:
+        """On the loop: how late a short timer fires is how long the loop was kept busy."""
+        while True:
+            if not self.activity.busy():
+                self.activity.wake_loop.clear()
+                await self.activity.wake_loop.wait()
+            before = perf_counter()
+            await asyncio.sleep(LAG_INTERVAL_S)
+            now = perf_counter()
+            self._add("loop_lag_ms", now, round(max(0.0, now - before - LAG_INTERVAL_S) * 1e3, 2))
+
+    def _read_gauges(self, cpu: _CpuMeter) -> None:
+        now = perf_counter()
+        self._add("threadpool_busy", now, self.threadpool.borrowed_tokens)
+        self._add("executor_busy", now, self.executor.busy)
+        self._add("process_pool_busy", now, sum(pool.busy for pool in list(_process_pools)))
+        percent = cpu.percent(now)
+        if percent is not None:
+            self._add("cpu_percent", now, round(percent, 1))
+
+    def _gauges(self) -> None:
+        cpu = _CpuMeter()
+        next_tick = next_send = perf_counter()
+        while not self.stopping.is_set():
+            # A plain sleep: an Event's timed wait costs this thread twice the CPU per tick.
+            time.sleep(max(0.0, next_tick - perf_counter()))
+            if not self.activity.busy():
+                self.send()
+                self.activity.wake_thread.clear()
+                if not self.activity.busy() and not self.stopping.is_set():
+                    self.activity.wake_thread.wait()
+                cpu = _CpuMeter()  # the window starts again: nothing was read while idle
+                next_tick = next_send = perf_counter()
+                continue
+            self._read_gauges(cpu)
+            now = perf_counter()
+            next_tick = max(next_tick + GAUGE_INTERVAL_S, now)
+            if now >= next_send:
+                self.send()
+                next_send = now + SEND_INTERVAL_S
+        self.send()
+
+    def send(self) -> None:
+        batch: list[dict[str, Any]] = []
+        while self.samples:
+            batch.append(self.samples.popleft())
+            if len(batch) == MAX_BATCH or not self.samples:
+                message = {"pid": self.pid, "samples": batch}
+                with contextlib.suppress(OSError):  # nobody listening: the samples are dropped
+                    data = json.dumps(message, separators=(",", ":")).encode()
+                    self.socket.sendto(data, self.address)
+                batch = []
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.activity.wake_thread.set()
+        self.thread.join()
+        self.socket.close()
+
+
+def _collector_address(value: str | None) -> tuple[str, int] | None:
+    if not value:
+        return None
+    host, _, port = value.rpartition(":")
+    return host, int(port)
+
+
+@contextlib.asynccontextmanager
+async def lab_sampler(activity: Activity, collector: str | None) -> AsyncIterator[None]:
+    """In the lab's lifespan: sample the lanes while requests come, until it ends, if a
+    `collector` (`host:port`) was named; `activity` is what the app's `CountRequests` counts."""
+    address = _collector_address(collector)
+    if address is None:
+        yield
+        return
+    executor = CountingThreadPoolExecutor()
+    asyncio.get_running_loop().set_default_executor(executor)
+    threadpool = anyio.to_thread.current_default_thread_limiter()
+    sampler = _Sampler(address, threadpool, executor, activity)
+    watcher = asyncio.create_task(sampler.watch_loop(), name="lanes: loop lag")
+    sampler.thread.start()
+    try:
+        yield
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        sampler.close()

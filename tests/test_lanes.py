@@ -1,0 +1,110 @@
+"""Lanes: what the lab was busy with during a run, sampled inside it, stored and streamed.
+
+Gauges are compared to the lab's own pool sizes, and the loop's lag of a blocking variant to
+the same load written with `await`: ratios and counts, never a time bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.conftest import Playground, burst, read_events
+
+RESTART_TIMEOUT_S = 120.0
+"""A lab restart calibrates the CPU scenario again: slow on a busy machine."""
+
+
+def cpu(variant: str, requests: int, work_ms: int = 200) -> dict[str, Any]:
+    return {
+        "scenario": "cpu",
+        "variant": variant,
+        "arrival": {"model": "burst", "requests": requests},
+        "params": {"work_ms": work_ms},
+    }
+
+
+def lane(run: dict[str, Any], name: str) -> list[float]:
+    assert run["status"] == "done", run["error"]
+    samples = run["lanes"].get(name, [])
+    assert samples, f"no {name} samples in run {run['id']}: lanes {sorted(run['lanes'])}"
+    return [sample["value"] for sample in samples]
+
+
+def test_a_blocked_loop_lags_by_its_block_and_an_awaiting_one_does_not(
+    playground: Playground,
+) -> None:
+    delay_ms = 250
+    blocked = max(lane(playground.run(burst("async-blocking", 10, delay_ms)), "loop_lag_ms"))
+    free = max(lane(playground.run(burst("async", 10, delay_ms)), "loop_lag_ms"))
+    assert blocked >= 0.8 * delay_ms
+    assert free < blocked / 2, (free, blocked)
+
+
+def test_def_requests_fill_the_threadpool_lane_to_the_threadpool_size(
+    playground: Playground,
+) -> None:
+    threadpool = playground.lab()["info"]["threadpool"]
+    assert threadpool == 40
+    run = playground.run(burst("sync", 100, delay_ms=300))
+    assert max(lane(run, "threadpool_busy")) == threadpool
+
+
+def test_a_smaller_threadpool_fills_to_exactly_its_size(
+    fresh_playground: Callable[..., Playground],
+) -> None:
+    server = fresh_playground()  # its own: the shared lab keeps its threadpool of 40
+    changed = server.client.put(
+        "/api/lab/settings",
+        json={**server.lab()["settings"], "threadpool": 10},
+        timeout=RESTART_TIMEOUT_S,
+    )
+    assert changed.status_code == 200, changed.text
+    run = server.run(burst("sync", 100, delay_ms=100))
+    assert run["lab"]["settings"]["threadpool"] == 10
+    assert max(lane(run, "threadpool_busy")) == 10
+
+
+def test_to_thread_fills_the_default_executor_lane_to_its_size(playground: Playground) -> None:
+    executor = playground.lab()["info"]["default_executor"]
+    run = playground.run(cpu("async-offload-thread", executor + 2, work_ms=100))
+    assert max(lane(run, "executor_busy")) == executor
+    assert max(lane(run, "threadpool_busy")) == 0  # asyncio's threads, not anyio's
+
+
+def test_the_process_pool_lane_fills_to_the_pool_size_and_the_cpu_lane_rises(
+    playground: Playground,
+) -> None:
+    processes = playground.lab()["info"]["processes"]
+    computing = playground.run(cpu("async-offload-process", 3 * processes))
+    assert max(lane(computing, "process_pool_busy")) == processes
+    waiting = playground.run(burst("async", 3 * processes, delay_ms=600))
+    assert max(lane(waiting, "process_pool_busy")) == 0
+
+    def mean(values: list[float]) -> float:
+        return sum(values) / len(values)
+
+    # The pool's processes are the lab's children: their CPU is the lab's.
+    assert mean(lane(computing, "cpu_percent")) > 2 * mean(lane(waiting, "cpu_percent"))
+
+
+def test_lanes_are_streamed_as_they_come_and_stored_with_the_run(playground: Playground) -> None:
+    run_id = playground.start_run(burst("async-blocking", 5, delay_ms=100))
+    events = read_events(playground, run_id)
+    updates = [event.data for event in events if event.name == "update"]
+    assert all("lanes" in update for update in updates)
+    streamed: dict[str, list[dict[str, Any]]] = {}
+    for update in updates:
+        for name, samples in update["lanes"].items():
+            streamed.setdefault(name, []).extend(samples)
+
+    stored = playground.client.get(f"/api/runs/{run_id}").json()
+    assert stored["lanes"] == streamed  # each sample once, none lost
+    lab_pid = stored["timeline"][0]["pid"]
+    for samples in stored["lanes"].values():
+        assert {sample["pid"] for sample in samples} == {lab_pid}
+        times = [sample["at_s"] for sample in samples]
+        assert times == sorted(times) and times[0] >= 0
+
+    replayed = read_events(playground, run_id)
+    assert replayed[0].name == "update" and replayed[0].data["lanes"] == stored["lanes"]
