@@ -20,7 +20,8 @@ export function drawTimeAxis(g, { x, tmax, box, labelsAt = null, layout, colours
   }
 }
 
-/** The makespan predicted before the run, a dashed line across `box`, labelled in `withLabel`. */
+/** The makespan predicted before the run, a dashed line across `box`, labelled (if `withLabel`)
+ * above the plot, in its top margin, where no bar is. */
 export function drawPredicted(g, { x, predictedS, box, layout, colours, withLabel = true }) {
   if (!predictedS) return;
   const px = Math.round(x(predictedS)) + 0.5;
@@ -38,7 +39,7 @@ export function drawPredicted(g, { x, predictedS, box, layout, colours, withLabe
   const nearLeft = px < box.left + layout.nearLeft;
   g.textAlign = nearLeft ? "left" : "right";
   g.font = layout.boldFont;
-  g.fillText("predicted", nearLeft ? px + layout.nudge : px - layout.nudge, box.top + layout.labelBaseline);
+  g.fillText("predicted", nearLeft ? px + layout.nudge : px - layout.nudge, box.top - layout.gap);
 }
 
 /** A value label right-aligned in the left margin, at baseline `y`. */

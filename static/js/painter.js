@@ -1,9 +1,21 @@
 // Painting on canvases: frames on requestAnimationFrame, a layer that keeps what never changes,
 // and bars merged where many rows share one pixel row.
 
+let ratioOverride = null;   // device px per CSS px while `atPixelRatio` paints
+
+/** Run `paint()` with canvases sized `ratio` device px per CSS px (an export at 2×). */
+export function atPixelRatio(ratio, paint) {
+  ratioOverride = ratio;
+  try {
+    paint();
+  } finally {
+    ratioOverride = null;
+  }
+}
+
 /** Size `canvas` for the device's pixels; draw on the context in CSS px. */
 export function fitCanvas(canvas) {
-  const ratio = window.devicePixelRatio || 1;
+  const ratio = ratioOverride ?? (window.devicePixelRatio || 1);
   const width = Math.max(1, Math.round(canvas.clientWidth * ratio));
   const height = Math.max(1, Math.round(canvas.clientHeight * ratio));
   if (canvas.width !== width || canvas.height !== height) {

@@ -1,7 +1,7 @@
 // The words around the canvases: progress while the run goes, the legend of the parts the lab
 // reported, and the summary the stream ends with.
 
-import { partColour } from "./colours.js";
+import { paintSwatch } from "./patterns.js";
 
 /** "12 / 100 done · 1 failed · 3.4 s" in `element`. */
 export function showProgress(element, model) {
@@ -11,13 +11,13 @@ export function showProgress(element, model) {
     + ` · ${model.now().toFixed(1)} s`;
 }
 
-/** A swatch and a name per reported part, in the colours the bars use. */
+/** A swatch and a name per reported part, in the colours and patterns the bars use. */
 export function showPartLegend(list, names, colours) {
   list.replaceChildren(...names.map((name, n) => {
     const item = document.createElement("li");
     const swatch = document.createElement("i");
     swatch.className = "swatch";
-    swatch.style.background = partColour(colours, n);
+    paintSwatch(swatch, colours, `part-${n}`);
     item.append(swatch, ` ${name}`);
     return item;
   }));

@@ -1,8 +1,8 @@
 // One run's timeline on the page: its model, its lanes top to bottom on one time axis, and
 // the painter that draws them when something changed (every frame while the run goes).
 
-import { readColours } from "./colours.js";
-import { savePng } from "./export-png.js";
+import { onColoursChanged, readColours } from "./colours.js";
+import { runPicture, savePng } from "./export-png.js";
 import { Painter } from "./painter.js";
 import { RunModel } from "./run-model.js";
 import { showPartLegend, showProgress, showSummary } from "./run-text.js";
@@ -46,13 +46,11 @@ export class RunView {
     this.model.addEventListener("change", this.onChange);
     this.resized = new ResizeObserver(() => this.painter.schedule());
     this.resized.observe(root);
-    this.darkMode = window.matchMedia("(prefers-color-scheme: dark)");
-    this.onScheme = () => {
+    this.stopColours = onColoursChanged(() => {
       this.colours = readColours();
       this.showParts();
       this.painter.schedule();
-    };
-    this.darkMode.addEventListener("change", this.onScheme);
+    });
     this.buildLanes();
   }
 
@@ -71,7 +69,7 @@ export class RunView {
     this.stream?.close();
     this.painter.stop();
     this.resized.disconnect();
-    this.darkMode.removeEventListener("change", this.onScheme);
+    this.stopColours();
     this.model.removeEventListener("change", this.onChange);
   }
 
@@ -134,12 +132,19 @@ export class RunView {
     this.root.dataset.drawn = String(model.drawnCount);
   }
 
-  exportPng() {
-    savePng({
-      title: this.root.dataset.title || "Async Playground",
-      canvases: this.lanes.map((lane) => lane.canvas),
-      layout: this.layout,
+  /** The run as a picture for slides (export-png.js): canvases at 2×, words, legend, numbers. */
+  picture() {
+    return runPicture({
+      run: this.root.closest(".run") ?? this.root,
+      lanes: this.lanes,
+      draw: () => this.draw(),
       colours: this.colours,
     });
+  }
+
+  exportPng() {
+    const picture = this.picture();
+    savePng(picture, this.root.dataset.title || "Async Playground");
+    return picture;
   }
 }

@@ -18,10 +18,10 @@ export function layoutFor(remPx) {
     titlePx: rem(1.125),
     titleFont: `bold ${rem(1.125)}px system-ui, sans-serif`,
     titleBand: rem(2.25),          // the PNG's title above the canvases
-    requests: { left: rem(3.5), right: rem(0.875), top: rem(0.625), bottom: rem(1.625) },
+    requests: { left: rem(3.5), right: rem(0.875), top: rem(1.25), bottom: rem(1.625) },  // "predicted" on top
     strip: { left: rem(3.5), right: rem(0.875), top: rem(0.5), bottom: rem(0.5) },
     lane: { left: rem(3.5), right: rem(0.875), top: rem(1.25), bottom: rem(0.375) },  // its label on top
-    tickSpacing: rem(5.625),       // about one time label per this many px
+    tickSpacing: rem(7),           // about one time label per this many px
     gap: rem(0.375),               // between a label and what it names
     nudge: rem(0.25),
     labelBaseline: rem(0.75),      // a label's baseline below the top of its plot

@@ -2,6 +2,7 @@
 // buttons and htmx's swaps. The lanes under the time axis are listed here, top to bottom:
 // adding one is a module under lanes/ and an entry in LANES (a counter, one in COUNTERS).
 
+import { savePng, stackPictures } from "./export-png.js";
 import { BystanderLane } from "./lanes/bystander.js";
 import { CounterLane } from "./lanes/counter.js";
 import { RequestsLane } from "./lanes/requests.js";
@@ -65,4 +66,10 @@ document.addEventListener("htmx:beforeCleanupElement", (event) => event.detail.e
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-export-png]");
   button?.closest(".run")?.querySelector(".timeline")?.timeline?.exportPng();
+  const every = event.target.closest("[data-export-all-png]");
+  const views = every ? [...document.querySelectorAll(".timeline")].map((root) => root.timeline).filter(Boolean) : [];
+  if (views.length) {
+    const title = every.dataset.title || "Async Playground";
+    savePng(stackPictures(views.map((view) => view.picture()), { title, colours: views[0].colours }), title);
+  }
 });

@@ -63,6 +63,6 @@ export class BystanderLane {
     for (const ping of pings) {
       if (ping.error) g.fillRect(x(ping.at_s) - layout.hairline, box.top, 2 * layout.hairline, box.height);
     }
-    drawPredicted(g, { x, predictedS: scene.predictedS, box, layout, colours });
+    drawPredicted(g, { x, predictedS: scene.predictedS, box, layout, colours, withLabel: false });
   }
 }

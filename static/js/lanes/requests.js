@@ -1,14 +1,17 @@
-// The requests lane: one row per request. Amber while waiting (sent → the handler began), blue
-// in the handler, the parts the lab reported in lanes inside the bar, a thin grey tail while
-// the response travels back, red when it failed.
+// The requests lane: one row per request. Hatched orange while waiting (sent → the handler
+// began), solid blue in the handler, the parts the lab reported in lanes inside the bar (dots,
+// a grid, stripes), a thin grey tail while the response travels back, crossed vermilion when it
+// failed, striped grey when cancelled: each category's fill comes from patterns.js.
 //
 // Finished rows never change: they are painted once onto a layer, and a frame copies the
 // layer and paints only the requests still in flight.
 
 import { drawMarginLabel, drawPredicted, drawTimeAxis } from "../axis.js";
-import { partColour } from "../colours.js";
 import { Bars, fitCanvas, Layer } from "../painter.js";
+import { canvasFill } from "../patterns.js";
 import { plotBox, timeToX } from "../scale.js";
+
+const CANCELLED = "cancelled";   // a request's error when its run was cancelled (harness.py)
 
 export class RequestsLane {
   constructor(canvas) {
@@ -29,7 +32,7 @@ export class RequestsLane {
     const rowTop = (i) => box.top + i * rowHeight;
 
     const key = [this.canvas.width, this.canvas.height, width, height, scene.seconds, scene.rows,
-      model.partNames.length, colours.running, layout.remPx].join();
+      model.partNames.length, colours.running, colours.waiting, colours.cancelled, layout.remPx].join();
     const { context: layer, fresh } = this.layer.prepare(this.canvas, width, height, key);
     if (fresh) {
       this.paintedRows = 0;
@@ -37,7 +40,7 @@ export class RequestsLane {
     }
     if (this.paintedRows < model.finishedOrder.length) {
       const batch = model.finishedOrder.slice(this.paintedRows).map((i) => ({ row: model.rows[i], top: rowTop(i) }));
-      this.bars += paintFinished(layer, batch, { x, barHeight, merge: rowHeight < 1, model, colours });
+      this.bars += paintFinished(layer, batch, { x, barHeight, merge: rowHeight < 1, model, colours, layout });
       this.paintedRows = model.finishedOrder.length;
     }
 
@@ -46,15 +49,15 @@ export class RequestsLane {
     drawMarginLabel(g, "#1", box.top + layout.firstRowBaseline, { box, layout, colours });
     drawMarginLabel(g, `#${scene.rows.toLocaleString()}`, box.bottom, { box, layout, colours });
     g.drawImage(this.layer.canvas, 0, 0, width, height);
-    paintInFlight(g, { model, x, rowHeight, barHeight, box, now: scene.now, colours });
+    paintInFlight(g, { model, x, rowHeight, barHeight, box, now: scene.now, colours, layout });
     drawPredicted(g, { x, predictedS: scene.predictedS, box, layout, colours });
   }
 }
 
 // In flight: waiting from when it was sent until now. Rows thinner than a pixel are merged per
 // pixel row, where they all end at `now` and the earliest start is the bar.
-function paintInFlight(g, { model, x, rowHeight, barHeight, box, now, colours }) {
-  g.fillStyle = colours.waiting;
+function paintInFlight(g, { model, x, rowHeight, barHeight, box, now, colours, layout }) {
+  g.fillStyle = canvasFill(g, colours, "waiting", layout.remPx);
   const earliest = new Map();   // top of a bar → the earliest request sent there
   for (const i of model.inFlight) {
     const top = rowHeight >= 1 ? box.top + i * rowHeight : box.top + Math.floor(i * rowHeight);
@@ -68,28 +71,28 @@ function paintInFlight(g, { model, x, rowHeight, barHeight, box, now, colours })
   }
 }
 
-// One pass per colour: few state changes, fast with 10,000 rows. Returns the rectangles painted.
-function paintFinished(g, batch, { x, barHeight, merge, model, colours }) {
+// One pass per category: few state changes, fast with 10,000 rows. Returns the rectangles painted.
+function paintFinished(g, batch, { x, barHeight, merge, model, colours, layout }) {
   const bars = new Bars(g, { merge });
   const bar = (from, to, top, height) => bars.add(x(from), x(to), top, height);
   const partLanes = model.partNames.length;
   const partHeight = (barHeight * 0.7) / Math.max(partLanes, 1);
   const passes = [
     {
-      colour: colours.waiting,
+      category: "waiting",
       paint: (row, top) => {
         if (!row.error && row.began_s != null) bar(row.sent_s, row.began_s, top, barHeight);
       },
     },
     {
-      colour: colours.running,
+      category: "running",
       paint: (row, top) => {
         if (!row.error && row.began_s != null) bar(row.began_s, row.ended_s, top, barHeight);
       },
     },
     // Reported parts (offloaded work, the pieces of a fan-out): a lane each, inside the bar.
     ...model.partNames.map((name, lane) => ({
-      colour: partColour(colours, lane),
+      category: `part-${lane}`,
       paint: (row, top) => {
         if (row.error) return;
         for (const part of row.spans) {
@@ -98,7 +101,7 @@ function paintFinished(g, batch, { x, barHeight, merge, model, colours }) {
       },
     })),
     {
-      colour: colours.tail,
+      category: "tail",
       paint: (row, top) => {
         if (!row.error && row.ended_s != null && row.received_s != null) {
           bar(row.ended_s, row.received_s, top + barHeight * 0.4, Math.max(barHeight * 0.2, 0.5));
@@ -106,14 +109,20 @@ function paintFinished(g, batch, { x, barHeight, merge, model, colours }) {
       },
     },
     {
-      colour: colours.error,
+      category: "failed",
       paint: (row, top) => {
-        if (row.error) bar(row.sent_s, row.received_s ?? model.clock.latestS, top, barHeight);
+        if (row.error && row.error !== CANCELLED) bar(row.sent_s, row.received_s ?? model.clock.latestS, top, barHeight);
+      },
+    },
+    {
+      category: "cancelled",
+      paint: (row, top) => {
+        if (row.error === CANCELLED) bar(row.sent_s, row.received_s ?? model.clock.latestS, top, barHeight);
       },
     },
   ];
   for (const pass of passes) {
-    g.fillStyle = pass.colour;
+    g.fillStyle = canvasFill(g, colours, pass.category, layout.remPx);
     for (const { row, top } of batch) pass.paint(row, top);
     bars.flush();
   }

@@ -1,0 +1,436 @@
+"""The page in a classroom, in Debian's Chromium: presenter mode at projector sizes, themes,
+patterns that survive greyscale, readable source, focus kept through htmx's swaps, a history
+that fits its column, and PNG exports for slides.
+
+Set PLAYGROUND_PRESENTER_SCREENSHOT=docs/presenter.png to keep the presenter screenshot (the
+README's).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import struct
+from collections.abc import Callable, Iterator
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from bench.tools import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import Playground, burst
+from tests.test_browser import console_error
+
+OpenPage = Callable[..., Page]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser: Browser, playground: Playground) -> Iterator[OpenPage]:
+    """Open `path` of the playground in a fresh browser context of `width` by `height`; no
+    error (a CSP violation is one) may reach the console."""
+    contexts = []
+    errors: list[str] = []
+
+    def open_(path: str = "/", width: int = 1280, height: int = 800, csp: bool = False) -> Page:
+        # wait_for_function evaluates its predicate with eval, which the page's CSP refuses; a
+        # test that needs no such wait keeps the CSP (`csp=True`) to show the page obeys it.
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, bypass_csp=not csp
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: console_error(message) and errors.append(message.text))
+        page.on(
+            "response",
+            lambda response: (
+                urlparse(response.url).path.startswith("/static/")
+                and response.status >= 400
+                and errors.append(f"{response.status} {response.url}")
+            ),
+        )
+        page.goto(playground.url + path)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert errors == [], errors
+
+
+@pytest.fixture(scope="module")
+def blocking_run(playground: Playground) -> dict[str, Any]:
+    """A finished run of the pitfall: requests wait in turn, one in the handler at a time."""
+    return playground.run(burst("async-blocking", 12, delay_ms=100))
+
+
+@pytest.fixture(scope="module")
+def fan_out_run(playground: Playground) -> dict[str, Any]:
+    """A finished fan-out run: three parts the lab reported inside every bar."""
+    return playground.run(
+        {
+            "scenario": "fan-out",
+            "variant": "gather",
+            "arrival": {"model": "burst", "requests": 10},
+            "params": {"database_ms": 150, "cache_ms": 100, "api_ms": 200},
+        }
+    )
+
+
+def wait_drawn(page: Page, run: dict[str, Any]) -> None:
+    expect(page.locator(".status-line")).to_contain_text("done")
+    page.wait_for_function(
+        "n => Number(document.querySelector('.timeline')?.dataset.drawn) === n",
+        arg=run["summary"]["requests"],
+    )
+
+
+def px(page: Page, selector: str) -> float:
+    return float(
+        page.evaluate(
+            "s => parseFloat(getComputedStyle(document.querySelector(s)).fontSize)", selector
+        )
+    )
+
+
+INSIDE_VIEWPORT = """
+selectors => selectors.map((selector) => {
+  const box = document.querySelector(selector).getBoundingClientRect();
+  return { selector, inside: box.height > 0 && box.top >= 0 && box.left >= 0
+           && box.bottom <= innerHeight && box.right <= innerWidth };
+})
+"""
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)], ids=["1080p", "720p"])
+def test_presenter_mode_shows_the_timeline_numbers_and_verdict_on_one_screen(
+    open_page: OpenPage, blocking_run: dict[str, Any], size: tuple[int, int]
+) -> None:
+    width, height = size
+    page = open_page(f"/runs/{blocking_run['id']}?present=1", width, height)
+    wait_drawn(page, blocking_run)
+    assert px(page, "body") >= 24
+    assert px(page, ".source code") >= 18
+    canvas_font = page.evaluate("document.querySelector('.timeline').timeline.layout.fontPx")
+    assert canvas_font >= 18
+
+    key = [".timeline-canvas", ".numbers .big", ".summary .verdict", ".bystander-canvas"]
+    key += [f".numbers .big:nth-child({n})" for n in (3, 4)]  # most in handler, bystander worst
+    assert all(box["inside"] for box in page.evaluate(INSIDE_VIEWPORT, key)), page.evaluate(
+        INSIDE_VIEWPORT, key
+    )
+    expect(page.locator(".numbers .big").first).to_contain_text("predicted")
+    # Nothing scrolls: not the page, not the numbers' column.
+    assert page.evaluate(
+        "() => [document.scrollingElement.scrollHeight <= innerHeight,"
+        " document.querySelector('.summary').scrollHeight"
+        " <= document.querySelector('.summary').clientHeight + 1]"
+    ) == [True, True]
+    assert page.locator(".history").is_hidden()
+    if width == 1920 and (target := os.environ.get("PLAYGROUND_PRESENTER_SCREENSHOT")):
+        page.screenshot(path=target)
+
+
+def test_presenter_mode_follows_the_key_the_button_and_the_url(
+    open_page: OpenPage, playground: Playground
+) -> None:
+    page = open_page("/", 1280, 720, csp=True)
+    presenting = "() => 'present' in document.documentElement.dataset"
+    root_px = px(page, "html")
+    page.keyboard.press("p")
+    assert page.evaluate(presenting)
+    assert px(page, "html") >= 1.5 * root_px
+    expect(page.locator("[data-present-toggle]")).to_have_attribute("aria-pressed", "true")
+
+    # Typing a p into a field is typing, not a toggle.
+    page.click("[data-drawer-toggle]")
+    page.focus("select[name=scenario]")
+    page.keyboard.press("p")
+    assert page.evaluate(presenting)
+
+    # Kept while navigating, without the URL saying so.
+    page.goto(playground.url + "/compare")
+    assert page.evaluate(presenting)
+    page.click("[data-present-toggle]")
+    assert not page.evaluate(presenting)
+    page.goto(playground.url + "/")
+    assert not page.evaluate(presenting)
+    page.goto(playground.url + "/?present=1")
+    assert page.evaluate(presenting)
+    page.goto(playground.url + "/?present=0")
+    assert not page.evaluate(presenting)
+
+
+def test_a_chosen_theme_survives_a_reload_and_recolours_the_canvas(
+    open_page: OpenPage, blocking_run: dict[str, Any]
+) -> None:
+    page = open_page(f"/runs/{blocking_run['id']}")
+    wait_drawn(page, blocking_run)
+    background = "() => getComputedStyle(document.documentElement).backgroundColor"
+    canvas_text = "() => document.querySelector('.timeline').timeline.colours.text"
+    light = page.evaluate(background), page.evaluate(canvas_text)
+    page.select_option("[data-theme-choice]", "dark")
+    page.wait_for_function(f"t => ({canvas_text})() !== t", arg=light[1])
+    dark = page.evaluate(background), page.evaluate(canvas_text)
+    assert dark[0] != light[0]
+
+    page.reload()
+    wait_drawn(page, blocking_run)
+    expect(page.locator("[data-theme-choice]")).to_have_value("dark")
+    assert (page.evaluate(background), page.evaluate(canvas_text)) == dark
+
+    page.select_option("[data-theme-choice]", "contrast")
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("data-theme", "contrast")
+    assert page.evaluate("getComputedStyle(document.body).color") == "rgb(0, 0, 0)"
+    page.select_option("[data-theme-choice]", "")  # back to the system's
+    page.reload()
+    assert page.get_attribute("html", "data-theme") is None
+
+
+GREY_STATS = """
+async (png) => {
+  const image = await createImageBitmap(await (await fetch(`data:image/png;base64,${png}`)).blob());
+  const canvas = new OffscreenCanvas(image.width, image.height);
+  const g = canvas.getContext("2d");
+  g.drawImage(image, 0, 0);
+  const { data, width, height } = g.getImageData(0, 0, image.width, image.height);
+  const grey = (x, y) => { const n = 4 * (y * width + x);
+                           return 0.299 * data[n] + 0.587 * data[n + 1] + 0.114 * data[n + 2]; };
+  // The inside only: a swatch's rounded, anti-aliased edge is no part of its pattern.
+  const [dx, dy] = [Math.ceil(width * 0.15), Math.ceil(height * 0.15)];
+  let sum = 0, squares = 0, across = 0, down = 0, n = 0;
+  for (let y = dy; y < height - dy; y += 1) for (let x = dx; x < width - dx; x += 1) {
+    n += 1;
+    const v = grey(x, y);
+    sum += v; squares += v * v;
+    if (x > dx && Math.abs(v - grey(x - 1, y)) > 24) across += 1;
+    if (y > dy && Math.abs(v - grey(x, y - 1)) > 24) down += 1;
+  }
+  const mean = sum / n;
+  return { mean, std: Math.sqrt(Math.max(0, squares / n - mean * mean)),
+           across: across / n, down: down / n };
+}
+"""
+
+
+def greyscale_stats(page: Page, selector: str) -> dict[str, float]:
+    png = base64.b64encode(page.locator(selector).first.screenshot()).decode()
+    return dict(page.evaluate(GREY_STATS, png))
+
+
+def orientation(stats: dict[str, float]) -> float:
+    """-1 for horizontal stripes (edges only going down), 1 for vertical, 0 for the rest."""
+    edges = stats["across"] + stats["down"]
+    return (stats["across"] - stats["down"]) / edges if edges else 0.0
+
+
+def tell_apart(a: dict[str, float], b: dict[str, float]) -> bool:
+    """Two swatches a greyscale eye tells apart: lighter or darker, plain against textured,
+    or stripes running another way."""
+    return (
+        abs(a["mean"] - b["mean"]) >= 20
+        or abs(a["std"] - b["std"]) >= 12
+        or abs(orientation(a) - orientation(b)) >= 0.5
+    )
+
+
+@pytest.mark.parametrize("theme", ["light", "dark", "contrast"])
+def test_waiting_handler_parts_failed_and_cancelled_differ_in_greyscale(
+    open_page: OpenPage, fan_out_run: dict[str, Any], theme: str
+) -> None:
+    page = open_page(f"/runs/{fan_out_run['id']}?present=1", 1920, 1080)
+    page.select_option("[data-theme-choice]", theme)
+    wait_drawn(page, fan_out_run)
+    expect(page.locator("[data-span-legend] li")).to_have_count(3)  # fan-out's three parts
+    categories = ["waiting", "running", "part-0", "part-1", "part-2", "failed", "cancelled"]
+    stats = {c: greyscale_stats(page, f".swatch[data-swatch='{c}']") for c in categories}
+    alike = [(a, b) for a, b in combinations(categories, 2) if not tell_apart(stats[a], stats[b])]
+    assert alike == [], stats
+
+
+def test_the_bars_wear_the_legends_patterns(
+    open_page: OpenPage, blocking_run: dict[str, Any]
+) -> None:
+    page = open_page(f"/runs/{blocking_run['id']}?present=1", 1920, 1080)
+    wait_drawn(page, blocking_run)
+    legend = {
+        c: greyscale_stats(page, f".swatch[data-swatch='{c}']") for c in ("waiting", "running")
+    }
+    bars = page.evaluate(BAR_REGIONS)
+    waiting, running = (greyscale_stats_of(page, bars[name]) for name in ("waiting", "running"))
+    # Waiting is textured, in the handler is plain: on the legend and on the bars alike.
+    assert legend["waiting"]["std"] > 12 > legend["running"]["std"]
+    assert waiting["std"] > 12 > running["std"]
+    assert abs(waiting["mean"] - legend["waiting"]["mean"]) < 25
+    assert abs(running["mean"] - legend["running"]["mean"]) < 25
+
+
+# The request canvas's regions where the row that waited longest waited, and where the one
+# longest in its handler was there: the page's clip rectangles.
+BAR_REGIONS = """
+async () => {
+  const { layoutFor, plotBox, rootFontPx, timeToX } = await import("/static/js/scale.js");
+  const view = document.querySelector(".timeline").timeline;
+  const canvas = view.lanes[0].canvas;
+  const box = plotBox(canvas.clientWidth, canvas.clientHeight, layoutFor(rootFontPx()).requests);
+  const x = timeToX(view.extent.seconds, box);
+  const rowHeight = box.height / view.extent.rows;
+  const page = canvas.getBoundingClientRect();
+  const clip = (row, from, to, top, height) => ({
+    x: page.left + x(from) + 2, width: x(to) - x(from) - 4,
+    y: page.top + box.top + row * rowHeight + top * rowHeight, height: height * rowHeight });
+  const rows = view.model.rows;
+  const longest = (length) => rows.reduce((a, b) => (length(b) > length(a) ? b : a));
+  const waited = longest((row) => row.began_s - row.sent_s);
+  const handled = longest((row) => row.ended_s - row.began_s);
+  return {
+    waiting: clip(rows.indexOf(waited), waited.sent_s, waited.began_s, 0.15, 0.7),
+    running: clip(rows.indexOf(handled), handled.began_s, handled.ended_s, 0.15, 0.7),
+  };
+}
+"""
+
+
+def greyscale_stats_of(page: Page, clip: dict[str, float]) -> dict[str, float]:
+    png = base64.b64encode(page.screenshot(clip=clip)).decode()  # type: ignore[arg-type]
+    return dict(page.evaluate(GREY_STATS, png))
+
+
+def after_swap(page: Page, selector: str, action: Callable[..., Any], *args: str) -> None:
+    """Do `action(*args)` and wait until htmx has replaced the element at `selector`."""
+    page.eval_on_selector(selector, "element => { element.dataset.stale = '1'; }")
+    action(*args)
+    page.wait_for_function(
+        "s => document.querySelector(s) && !document.querySelector(s).dataset.stale", arg=selector
+    )
+
+
+def test_the_source_shows_every_line_whole_in_every_scenario(open_page: OpenPage) -> None:
+    page = open_page("/", 1280, 800)
+    scenarios = page.eval_on_selector_all(
+        "select[name=scenario] option", "options => options.map((o) => o.value)"
+    )
+    assert len(scenarios) >= 5
+    for scenario in scenarios:
+        if page.input_value("select[name=scenario]") != scenario:
+            after_swap(page, "#run-form", page.select_option, "select[name=scenario]", scenario)
+        for variant in page.eval_on_selector_all(
+            "input[name=variant]", "inputs => inputs.map((i) => i.value)"
+        ):
+            radio = f"input[name=variant][value='{variant}']"
+            if not page.is_checked(radio):
+                after_swap(page, "#variant-panel > article", page.check, radio)
+            source = page.locator(".source code")
+            expect(source).to_contain_text("def ")
+            fit = page.evaluate(
+                """() => { const pre = document.querySelector('.source');
+                           const code = pre.querySelector('code');
+                           return { pre: pre.scrollWidth <= pre.clientWidth,
+                                    code: code.scrollWidth <= code.clientWidth,
+                                    wraps: getComputedStyle(code).whiteSpace };}"""
+            )
+            assert fit == {"pre": True, "code": True, "wraps": "pre-wrap"}, (scenario, variant)
+    assert px(page, ".source code") >= 14
+
+
+def test_focus_stays_on_the_scenario_select_after_a_keyboard_change(open_page: OpenPage) -> None:
+    page = open_page("/", 1280, 800)
+    select = page.locator("select[name=scenario]")
+    first = select.input_value()
+    summary = page.locator("#run-form > p.muted").inner_text()
+    select.focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#run-form > p.muted")).not_to_have_text(summary)
+    assert select.input_value() != first
+    page.wait_for_function("() => document.activeElement?.name === 'scenario'")
+    # And the next key goes on from there, as a keyboard user expects.
+    second = select.input_value()
+    page.keyboard.press("ArrowDown")
+    expect(select).not_to_have_value(second)
+    page.wait_for_function("() => document.activeElement?.name === 'scenario'")
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_save_png_is_twice_the_canvas_with_title_legend_and_numbers(
+    open_page: OpenPage, blocking_run: dict[str, Any], tmp_path: Path
+) -> None:
+    page = open_page(f"/runs/{blocking_run['id']}", 1280, 800)
+    wait_drawn(page, blocking_run)
+    canvases = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.timeline canvas'),"
+        " (c) => [c.width, c.height])"
+    )
+    with page.expect_download() as download:
+        page.click("[data-export-png]")
+    saved = tmp_path / "run.png"
+    download.value.save_as(saved)
+    width, height = png_size(saved.read_bytes())
+    assert width == 2 * max(w for w, _ in canvases)
+    stacked = 2 * sum(h for _, h in canvases)
+    legend_row = 2 * page.locator(".legend").first.bounding_box()["height"]  # type: ignore[index]
+    assert height > stacked + legend_row  # and a title, the numbers, the verdict
+    # The screen's canvases are back at their own resolution.
+    assert (
+        page.evaluate(
+            "() => Array.from(document.querySelectorAll('.timeline canvas'),"
+            " (c) => [c.width, c.height])"
+        )
+        == canvases
+    )
+
+
+def test_the_compare_page_saves_all_its_runs_as_one_png(
+    open_page: OpenPage, blocking_run: dict[str, Any], fan_out_run: dict[str, Any], tmp_path: Path
+) -> None:
+    page = open_page(f"/compare?runs={blocking_run['id']}&runs={fan_out_run['id']}", 1280, 800)
+    expect(page.locator(".status-line")).to_have_count(2)
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.timeline'))"
+        ".every((t) => Number(t.dataset.drawn) > 0)"
+    )
+    one = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.timeline'),"
+        " (t) => t.timeline.picture().height)"
+    )
+    with page.expect_download() as download:
+        page.click("[data-export-all-png]")
+    saved = tmp_path / "compare.png"
+    download.value.save_as(saved)
+    width, height = png_size(saved.read_bytes())
+    canvas_width = page.evaluate("document.querySelector('.timeline-canvas').width")
+    assert width == 2 * canvas_width
+    assert height > sum(one)
+
+
+def test_the_history_fits_its_column_at_1280_px(
+    open_page: OpenPage, blocking_run: dict[str, Any], fan_out_run: dict[str, Any]
+) -> None:
+    page = open_page("/", 1280, 800)
+    rows = page.locator("#history tbody tr")
+    expect(rows.first).to_be_visible()
+    assert rows.count() >= 2
+    fits = page.evaluate(
+        """() => { const history = document.querySelector('#history');
+                   const table = history.querySelector('table');
+                   return [history.scrollWidth <= history.clientWidth,
+                           table.getBoundingClientRect().right
+                             <= history.getBoundingClientRect().right + 1,
+                           document.scrollingElement.scrollWidth <= innerWidth]; }"""
+    )
+    assert fits == [True, True, True]
