@@ -33,9 +33,12 @@ log = logging.getLogger("playground.runs")
 
 PERSIST_INTERVAL_S = 0.5
 """Rows and pings reach the store at least this often while a run goes."""
+SETTLE_S = 1.0
+"""After a run cut short, how long the lab may take to finish what it holds before it is
+restarted to drop it (a blocked loop never settles; waits in threads do, within their delay)."""
 DISCARD_GRACE_S = 1.0
-"""After a cancel the lab is restarted to drop the requests it still holds: it gets this long
-to stop before it is killed, so the next run can start within a few seconds."""
+"""A lab restarted to drop the requests it still holds gets this long to stop before it is
+killed, so the next run can start within a few seconds."""
 SHUTDOWN_TIMEOUT_S = 15.0
 INTERRUPTED = "the playground stopped while this run was in flight"
 CANCELLED = "cancelled by the user"
@@ -293,7 +296,8 @@ class RunManager:
                 bystander=pings,
                 lanes=run.lanes,
             )
-            if restart_lab and run.outcome != "interrupted":
+            cut_short = restart_lab and run.outcome != "interrupted"
+            if cut_short and not await self.lab.settles(within_s=SETTLE_S):
                 # requests the lab still holds must not spill into the next run
                 await self.lab.restart(grace_s=DISCARD_GRACE_S)
         except LabUnavailable as error:

@@ -186,6 +186,25 @@ class LabSupervisor:
         except (aiohttp.ClientError, TimeoutError):
             return False
 
+    async def settles(self, within_s: float) -> bool:
+        """After a run that was cut short: whether the lab answers and holds no requests any
+        more within `within_s` (then it need not be restarted). Only a single worker can say:
+        a request reaches one worker of several."""
+        if not self.base_url or self.settings.workers > 1:
+            return False
+        deadline = perf_counter() + within_s
+        async with aiohttp.ClientSession(self.base_url, headers=self.headers) as session:
+            while (left := deadline - perf_counter()) > 0:
+                try:
+                    timeout = aiohttp.ClientTimeout(left)
+                    async with session.get("/health", timeout=timeout) as resp:
+                        if resp.status == 200 and (await resp.json())["in_flight"] == 0:
+                            return True
+                except (aiohttp.ClientError, TimeoutError):
+                    return False
+                await asyncio.sleep(0.05)
+        return False
+
     async def check_helpers(self, timeout_s: float = 60.0) -> list[str]:
         """Before a run: the lab checks its helpers (the upstream, the process pool) and
         restarts a dead one; a lab that cannot is restarted. Returns what was repaired."""

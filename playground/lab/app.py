@@ -68,15 +68,16 @@ def create_lab_app(contract: Contract | None = None) -> FastAPI:
         ).to_json()
 
     @app.get("/health")
-    async def health() -> dict[str, list[str]]:
-        """Check every scenario's helpers, restarting what died; says what was repaired."""
+    async def health() -> dict[str, Any]:
+        """Check every scenario's helpers, restarting what died; says what was repaired, and
+        how many other requests this worker still holds."""
         repaired = []
         for scenario in SCENARIOS.values():
             if scenario.lab_check is not None:
                 note = await scenario.lab_check(app)
                 if note:
                     repaired.append(f"{scenario.id}: {note}")
-        return {"repaired": repaired}
+        return {"repaired": repaired, "in_flight": activity.in_flight - 1}
 
     @app.get("/clock")
     async def clock() -> dict[str, float]:
