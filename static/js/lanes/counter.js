@@ -22,13 +22,12 @@ function byProcess(series) {
 
 export class CounterLane {
   /**
-   * `series`: the lane's name in the run's `lanes`; `label` and `unit` say what it counts;
+   * `series`: the lane's name in the run's `lanes`; `label` says what it counts, in words;
    * `colour`: a CSS variable; `ceiling`: a value drawn as a dashed line, or null.
    */
-  constructor({ series, label, unit = "", colour = "--c-lane", ceiling = null }) {
+  constructor({ series, label, colour = "--c-lane", ceiling = null }) {
     this.series = series;
     this.label = label;
-    this.unit = unit;
     this.colour = colour;
     this.ceiling = Number.isFinite(ceiling) && ceiling > 0 ? ceiling : null;
     this.element = document.createElement("div");
@@ -36,7 +35,8 @@ export class CounterLane {
     this.element.dataset.lane = series;
     this.canvas = document.createElement("canvas");
     this.canvas.className = "lane-canvas";
-    this.canvas.setAttribute("aria-label", unit ? `${label} (${unit})` : label);
+    this.canvas.setAttribute("aria-label", label);
+    this.element.dataset.label = label;
     this.element.append(this.canvas);
     this.drawn = { points: 0, ymax: 0, ceiling: this.ceiling };
   }
@@ -103,8 +103,7 @@ export class CounterLane {
     g.fillStyle = colour;
     g.font = layout.boldFont;
     g.textAlign = "left";
-    g.fillText(this.unit ? `${this.label} (${this.unit})` : this.label,
-      box.left, box.top - layout.gap);
+    g.fillText(this.label, box.left, box.top - layout.gap);
     drawPredicted(g, { x, predictedS: scene.predictedS, box, layout, colours, withLabel: false });
     this.drawn = { points: series.length, ymax, ceiling: this.ceiling };
   }
