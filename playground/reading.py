@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from playground.lab.info import LabInfo
 from playground.lab.sampler import GAUGE_INTERVAL_S
 from playground.schemas import LaneSample, Reading, RequestRow, Summary
+from playground.stats import handler_intervals, max_overlap
 
 __all__ = [
     "CPU_BUSY_SHARE",
@@ -109,6 +110,16 @@ def _p90(samples: Iterable[LaneSample], until_s: float) -> float | None:
     return max(p90s, default=None)
 
 
+def _one_at_a_time(rows: Sequence[RequestRow]) -> bool:
+    """Several requests, and no two in the handler at once in any lab process: the mark of
+    a handler that keeps its event loop to itself."""
+    by_pid: dict[int | None, list[RequestRow]] = {}
+    for row in rows:
+        by_pid.setdefault(row["pid"], []).append(row)
+    overlaps = [max_overlap(handler_intervals(group)) for group in by_pid.values()]
+    return len(rows) > 1 and max(overlaps, default=0) == 1
+
+
 def _mean_ms(spans: Iterable[tuple[float | None, float | None]]) -> float | None:
     """The mean of `end - start` in ms, over the spans with both ends stamped."""
     gaps = [(end - start) * 1000 for start, end in spans if start is not None and end is not None]
@@ -169,12 +180,15 @@ def read_run(
     if loop is not None and loop.flagged:
         if cpu_bound and threads > 0:
             why = "threads running Python code held the GIL the loop needs to run"
-        elif cpu_bound:
+        elif _one_at_a_time(rows) and cpu_bound:
             why = "CPU work inside `async def`: the loop runs nothing else until it returns"
-        elif threads > 0:
-            why = "something on the loop kept it from running anything else"
-        else:
+        elif _one_at_a_time(rows) and threads == 0:
             why = "a blocking call inside `async def`: it waits without letting the loop run"
+        else:
+            why = (
+                f"the loop's own work, accepting {_plural(len(rows), 'connection', 'connections')}"
+                ", reading requests and starting handlers, kept it busy"
+            )
         readings.append(
             Reading(
                 lane="loop_lag_ms",

@@ -131,6 +131,17 @@ def test_a_loop_busy_computing_is_told_apart_from_one_waiting() -> None:
     assert "more threads will not help, more processes will" in cpu["text"]
 
 
+def test_a_loop_lagging_while_handlers_overlap_is_blamed_on_its_own_work() -> None:
+    # A hundred requests in the handler at once: no handler kept the loop to itself.
+    lanes = quiet_lanes(1.0)
+    lanes["loop_lag_ms"] = series([1.0] * 20 + [120.0], LAG_INTERVAL_S)
+    rows = [row(i, 0.0, 0.05, 0.05, 0.9, 1.0) for i in range(100)]
+    readings = read_run(rows, lanes, lab(), summary(1.0))
+    (loop,) = [r for r in readings if r["lane"] == "loop_lag_ms"]
+    assert "accepting 100 connections" in loop["text"]
+    assert "blocking call" not in loop["text"]
+
+
 def test_the_loop_thresholds_are_clinics_median_and_max() -> None:
     def flagged(lags: list[float]) -> bool:
         lanes = quiet_lanes(1.0)
@@ -149,7 +160,7 @@ def test_a_full_threadpool_names_its_size_how_long_and_the_queue() -> None:
     # their handler starting.
     lanes = quiet_lanes(1.0)
     lanes["threadpool_busy"] = gauge([20] * 10 + [40] * 25 + [12] * 15)
-    rows = [row(i, 0.0, 0.001, 0.181, 0.3, 0.301) for i in range(10)]
+    rows = [row(i, 0.0, 0.001, 0.181, 0.99, 1.0) for i in range(10)]
     (full,) = read_run(rows, lanes, lab(threadpool=40), summary(1.0))
     assert full["lane"] == "threadpool_busy" and full["alarm"]
     assert full["text"].startswith("All 40 threadpool tokens were busy for 0.5 s")
@@ -194,7 +205,7 @@ def test_a_full_default_executor_is_named_with_its_size() -> None:
 def test_requests_slow_to_be_read_blame_the_loop_when_it_was_blocked() -> None:
     lanes = quiet_lanes(1.0)
     lanes["loop_lag_ms"] = series([150.0] * 6, 0.15)
-    rows = [row(i, 0.0, 0.18, 0.18, 0.2, 0.2) for i in range(10)]
+    rows = [row(i, 0.0, 0.18, 0.18, 0.99, 1.0) for i in range(10)]
     readings = read_run(rows, lanes, lab(), summary(1.0))
     (slow,) = [r for r in readings if r["lane"] == "connecting"]
     assert slow["text"] == (
