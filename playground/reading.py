@@ -260,7 +260,8 @@ def read_run(
         cause = (
             "the loop was too busy to accept them"
             if loop is not None and loop.flagged
-            else "the lab was slow to accept so many connections at once"
+            else f"the lab took that long to accept and read "
+            f"{_plural(len(rows), 'new connection', 'new connections')}"
         )
         readings.append(
             Reading(

@@ -1,5 +1,6 @@
 """The reading of a run, as a pure function over synthetic lanes and rows: each finding when
-its lane crosses its threshold, with the figures measured, and a quiet run that raises none."""
+its lane crosses its threshold, with the figures measured, and a quiet run that raises none;
+then real runs on a real lab, read as they were stored."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from playground.lab.info import LabInfo
 from playground.lab.sampler import GAUGE_INTERVAL_S, LAG_INTERVAL_S
 from playground.reading import LAG_MAX_MS, LAG_MEDIAN_MS, MIN_FULL_S, SLOW_READ_MS, read_run
 from playground.schemas import LaneSample, Reading, RequestRow, Summary
+from tests.conftest import Playground, burst
 
 PID = 4242
 
@@ -224,3 +226,22 @@ def test_samples_after_the_last_response_are_not_read() -> None:
     lanes = quiet_lanes(1.0)
     lanes["loop_lag_ms"] += series([500.0], 1.0, start_s=1.5)
     assert lanes_read(read_run(quick_rows(10, 1.0), lanes, lab(), summary(1.0))) == ["quiet"]
+
+
+def test_a_blocking_runs_reading_names_the_blocked_loop(playground: Playground) -> None:
+    run = playground.run(burst("async-blocking", 10, delay_ms=100))
+    assert run["status"] == "done", run["error"]
+    readings = run["summary"]["reading"]
+    (loop,) = [r for r in readings if r["lane"] == "loop_lag_ms"]
+    assert loop["alarm"]
+    assert "The event loop was blocked for" in loop["text"]
+    assert "a blocking call inside `async def`" in loop["text"]
+
+
+def test_a_hundred_def_requests_read_as_a_full_threadpool(playground: Playground) -> None:
+    threadpool = playground.lab()["info"]["threadpool"]
+    run = playground.run(burst("sync", 100, delay_ms=300))
+    assert run["status"] == "done", run["error"]
+    (full,) = [r for r in run["summary"]["reading"] if r["lane"] == "threadpool_busy"]
+    assert full["text"].startswith(f"All {threadpool} threadpool tokens were busy for ")
+    assert "requests queued for a thread" in full["text"]
