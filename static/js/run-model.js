@@ -28,7 +28,7 @@ export class RunModel extends EventTarget {
     this.doneCount = 0;
     this.errorCount = 0;
     this.clock = {
-      latestS: 0,                 // the latest moment a row or a lane's sample shows
+      latestS: 0,                 // the latest moment a request shows (lanes linger after it)
       serverElapsedS: 0,          // the run's clock at the last live frame...
       frameAt: null,              // ...and when that frame arrived here (performance.now())
     };
@@ -65,7 +65,6 @@ export class RunModel extends EventTarget {
     for (const ping of frame.bystander ?? []) this.pings.push(ping);
     for (const [name, points] of Object.entries(frame.lanes ?? {})) {
       if (!Array.isArray(points) || points.length === 0) continue;
-      clock.latestS = Math.max(clock.latestS, points[points.length - 1].at_s);
       const series = this.lanes.get(name);
       if (series) for (const point of points) series.push(point);
       else {

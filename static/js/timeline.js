@@ -13,10 +13,11 @@ const ofCeiling = (size, lab) => (Number.isFinite(size) ? ` (of ${size}${perWork
 /**
  * The counter lanes a run may carry in `lanes`, by series name: what each counts, in words
  * (`label({lab, facts})`: the lab's pool sizes from `data-lab`, the sampler's facts from
- * `data-lanes`), its colour (a CSS variable) and its ceiling from the lab's pool sizes.
+ * `data-lanes`), its colour (a CSS variable), its ceiling from the lab's pool sizes, and
+ * `lookback` for a lane whose value (ms) is how long something lasted until its sample.
  */
 export const COUNTERS = [
-  { series: "loop_lag_ms", colour: "--c-lane-lag",
+  { series: "loop_lag_ms", colour: "--c-lane-lag", lookback: true,
     label: ({ facts }) => `event loop lag (ms): how late a ${facts.lag_timer_ms ?? "short"}`
       + `${facts.lag_timer_ms ? " ms" : ""} timer fires` },
   { series: "threadpool_busy", colour: "--c-lane-threads", ceiling: (lab) => lab.threadpool,
