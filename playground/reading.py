@@ -9,6 +9,7 @@ A pure function over plain data: the run's end stores its reading with the summa
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -86,7 +87,7 @@ def _loop(lanes: Mapping[str, Sequence[LaneSample]], until_s: float) -> _Loop | 
 def _time_at(group: Sequence[LaneSample], at_least: Callable[[float], bool]) -> float:
     """Seconds during which a gauge read `at_least` true, each reading held until the next."""
     total = 0.0
-    for sample, following in zip(group, group[1:], strict=False):
+    for sample, following in itertools.pairwise(group):
         if at_least(sample["value"]):
             total += min(following["at_s"] - sample["at_s"], MAX_STEP_S)
     return total

@@ -3,7 +3,7 @@ of a playground whose lab has a threadpool of 10: each lane under the timeline w
 in words (the ceiling read from the lab), the reading beside the numbers, and a request's
 four phases painted in four colours.
 
-Set PLAYGROUND_SCREENSHOTS to a folder to keep a screenshot of each run at 1280×800.
+Set PLAYGROUND_SCREENSHOTS to a folder to keep a screenshot of each run at 1280 by 800.
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ PHASE_COLOURS = """
 () => {
   const style = getComputedStyle(document.documentElement);
   const probe = document.createElement("canvas").getContext("2d");
-  const colour = (name) => { probe.fillStyle = style.getPropertyValue(name).trim(); return probe.fillStyle; };
+  const colour = (name) => {
+    probe.fillStyle = style.getPropertyValue(name).trim();
+    return probe.fillStyle;
+  };
   return Object.fromEntries(["--c-connecting", "--c-queued", "--c-running", "--c-tail"]
     .map((name) => [name, colour(name)]));
 }
@@ -105,7 +108,8 @@ def test_lanes_sit_under_a_finished_run_labelled_in_words_with_the_labs_threadpo
 
     threadpool = page.locator(".lane[data-lane=threadpool_busy]")
     expect(threadpool).to_have_attribute(
-        "data-label", f"threadpool tokens in use (of {THREADPOOL}): def endpoints, run_in_threadpool"
+        "data-label",
+        f"threadpool tokens in use (of {THREADPOOL}): def endpoints, run_in_threadpool",
     )
     loop = page.locator(".lane[data-lane=loop_lag_ms]")
     timer_ms = round(LAG_INTERVAL_S * 1000)
@@ -148,7 +152,9 @@ def test_a_blocking_run_paints_four_phases_and_reads_as_a_blocked_loop(
     expect(reading.locator("code")).to_have_text("async def")
 
 
-def test_an_offloaded_cpu_run_shows_its_process_pool_lane(page: Page, small_lab: Playground) -> None:
+def test_an_offloaded_cpu_run_shows_its_process_pool_lane(
+    page: Page, small_lab: Playground
+) -> None:
     processes = small_lab.lab()["info"]["processes"]
     body = {
         "scenario": "cpu",

@@ -59,7 +59,9 @@ def quick_rows(count: int, run_s: float, read_ms: float = 0.3) -> list[RequestRo
     """Requests read at once and handled at once, spread over `run_s`."""
     step = run_s / count
     return [
-        row(i, i * step, i * step + read_ms / 1000, i * step + 0.001, (i + 1) * step, (i + 1) * step)
+        row(
+            i, i * step, i * step + read_ms / 1000, i * step + 0.001, (i + 1) * step, (i + 1) * step
+        )
         for i in range(count)
     ]
 
