@@ -30,6 +30,10 @@ class Sizes:
     isolation_turns: int = 3
     crowd_clients: int = 200
     crowd_rows: int = 10_000
+    sampler_users: int = 50
+    sampler_delay_ms: int = 50
+    sampler_s: float = 5.0
+    sampler_rounds: int = 5
 
 
 FULL = Sizes()
@@ -55,4 +59,6 @@ SMOKE = Sizes(
     isolation_turns=1,
     crowd_clients=20,
     crowd_rows=300,
+    sampler_s=1.0,
+    sampler_rounds=1,
 )

@@ -20,6 +20,7 @@ from playground.harness import Limits, Target
 from playground.harness_client import HarnessCrashed, HarnessProcess, unanswered
 from playground.harness_process import Job
 from playground.predict import predict
+from playground.reading import read_run
 from playground.run import Final, Run
 from playground.schemas import BystanderRow, LaneSample, RequestRow, RunRequest
 from playground.settings import LabSettings
@@ -287,11 +288,13 @@ class RunManager:
         try:
             await self.lab.lanes.settle(run)  # before a restart: the old lab's last samples
             rows, pings = await persister.stop()
+            summary = summarize(run.rows, run.pings, run.prediction)
+            summary["reading"] = read_run(run.rows, run.lanes, self.lab.info, summary)
             await self.store.finish_run(
                 run.id,
                 status=run.outcome,
                 error=run.error,
-                summary=summarize(run.rows, run.pings, run.prediction),
+                summary=summary,
                 rows=rows,
                 bystander=pings,
                 lanes=run.lanes,

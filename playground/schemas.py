@@ -102,6 +102,16 @@ class Created(BaseModel):
     id: int
 
 
+class Reading(TypedDict):
+    """One finding of a run's plain-language reading (`playground/reading.py`)."""
+
+    lane: str
+    """What it reads: a lane's name, `connecting` (sent → arrived) or `quiet`."""
+    alarm: bool
+    text: str
+    """A sentence; `code` in backticks."""
+
+
 class Summary(TypedDict):
     requests: int
     completed: int
@@ -120,6 +130,8 @@ class Summary(TypedDict):
     failure: NotRequired[str | None]
     """Most requests failed, and why (runs stored before it was added lack it)."""
     verdict: NotRequired[Verdict | None]
+    reading: NotRequired[list[Reading]]
+    """What held requests up, read from the lanes (runs stored before it was added lack it)."""
 
 
 class RequestRow(TypedDict):

@@ -95,6 +95,8 @@ class Activity:
         self.last = float("-inf")
         self.wake_thread = threading.Event()
         self.wake_loop = asyncio.Event()
+        self.woken_at = 0.0
+        """When the loop's watcher was last asked to wake: a callback due then."""
 
     def busy(self) -> bool:
         return self.in_flight > 0 or perf_counter() - self.last < LINGER_S
@@ -104,7 +106,9 @@ class Activity:
         self.last = perf_counter()
         if not self.wake_thread.is_set():
             self.wake_thread.set()
-        self.wake_loop.set()
+        if not self.wake_loop.is_set():
+            self.woken_at = self.last
+            self.wake_loop.set()
 
     def end(self) -> None:
         self.in_flight -= 1
@@ -242,6 +246,10 @@ class _Sampler:
             if not self.activity.busy():
                 self.activity.wake_loop.clear()
                 await self.activity.wake_loop.wait()
+                # Waking is a callback due when the first request came: if the requests of
+                # that batch blocked the loop, it runs late by their whole block.
+                now = perf_counter()
+                self._add("loop_lag_ms", now, round((now - self.activity.woken_at) * 1e3, 2))
             before = perf_counter()
             await asyncio.sleep(LAG_INTERVAL_S)
             now = perf_counter()

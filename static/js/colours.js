@@ -10,6 +10,8 @@ export function readColours() {
   const get = (name) => style.getPropertyValue(name).trim();
   return {
     waiting: get("--c-waiting"),
+    connecting: get("--c-connecting") || get("--c-waiting"),   // sent → the lab's app saw it
+    queued: get("--c-queued") || get("--c-waiting"),           // arrived → the handler began
     running: get("--c-running"),
     parts: [get("--c-span"), get("--c-span-2"), get("--c-span-3")],
     tail: get("--c-tail"),

@@ -14,6 +14,8 @@ export function fillOf(colours, category) {
     return { colour: partColour(colours, n), pattern: ["dots", "grid", "vertical"][n % 3] };
   }
   return {
+    connecting: { colour: colours.connecting, pattern: "rhatch" },
+    queued: { colour: colours.queued, pattern: "hatch" },
     waiting: { colour: colours.waiting, pattern: "hatch" },
     running: { colour: colours.running, pattern: "solid" },
     failed: { colour: colours.error, pattern: "cross" },
@@ -28,7 +30,7 @@ function paintTile(g, { colour, pattern }, size, colours) {
   g.fillStyle = colour;
   g.fillRect(0, 0, size, size);
   if (pattern === "solid") return;
-  const light = ["hatch", "dots", "horizontal"].includes(pattern);
+  const light = ["hatch", "rhatch", "dots", "horizontal"].includes(pattern);
   g.fillStyle = g.strokeStyle = light ? colours.patternLight : colours.patternDark;
   g.globalAlpha = light ? 0.55 : 0.6;
   g.lineWidth = size * 0.22;
@@ -44,6 +46,11 @@ function paintTile(g, { colour, pattern }, size, colours) {
     line(-size / 2, size / 2, size / 2, -size / 2);
     line(0, size, size, 0);
     line(size / 2, size * 1.5, size * 1.5, size / 2);
+  } else if (pattern === "rhatch") {
+    // The other diagonal, so connecting and queued differ in greyscale too.
+    line(-size / 2, size / 2, size / 2, size * 1.5);
+    line(0, 0, size, size);
+    line(size / 2, -size / 2, size * 1.5, size / 2);
   } else if (pattern === "cross") {
     line(0, 0, size, size);
     line(0, size, size, 0);

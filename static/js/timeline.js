@@ -8,21 +8,38 @@ import { CounterLane } from "./lanes/counter.js";
 import { RequestsLane } from "./lanes/requests.js";
 import { RunView } from "./run-view.js";
 
+const perWorker = (lab) => (lab.workers > 1 ? " per worker" : "");
+const ofCeiling = (size, lab) => (Number.isFinite(size) ? ` (of ${size}${perWorker(lab)})` : "");
+
 /**
- * The counter lanes a run may carry in `lanes`, by series name: what each counts, its colour
- * (a CSS variable) and its ceiling from the lab's pool sizes (`data-lab`).
+ * The counter lanes a run may carry in `lanes`, by series name: what each counts, in words
+ * (`label({lab, facts})`: the lab's pool sizes from `data-lab`, the sampler's facts from
+ * `data-lanes`), its colour (a CSS variable), its ceiling from the lab's pool sizes, and
+ * `lookback` for a lane whose value (ms) is how long something lasted until its sample.
  */
 export const COUNTERS = [
-  { series: "loop_lag_ms", label: "event loop lag", unit: "ms", colour: "--c-lane-lag" },
-  { series: "threadpool_busy", label: "threadpool threads busy", unit: "threads",
-    colour: "--c-lane-threads", ceiling: (lab) => lab.threadpool },
-  { series: "executor_busy", label: "default executor threads busy", unit: "threads",
-    colour: "--c-lane-threads", ceiling: (lab) => lab.default_executor },
-  { series: "process_pool_busy", label: "process pool workers busy", unit: "processes",
-    colour: "--c-lane-processes", ceiling: (lab) => lab.processes },
-  { series: "cpu_percent", label: "lab CPU", unit: "% of a core",
-    colour: "--c-lane-cpu", ceiling: (lab) => lab.cores * 100 },
+  { series: "loop_lag_ms", colour: "--c-lane-lag", lookback: true,
+    label: ({ facts }) => `event loop lag (ms): how late a ${facts.lag_timer_ms ?? "short"}`
+      + `${facts.lag_timer_ms ? " ms" : ""} timer fires` },
+  { series: "threadpool_busy", colour: "--c-lane-threads", ceiling: (lab) => lab.threadpool,
+    label: ({ lab }) => `threadpool tokens in use${ofCeiling(lab.threadpool, lab)}: def endpoints, run_in_threadpool` },
+  { series: "executor_busy", colour: "--c-lane-threads", ceiling: (lab) => lab.default_executor,
+    label: ({ lab }) => `default executor threads at work${ofCeiling(lab.default_executor, lab)}: run_in_executor, to_thread` },
+  { series: "process_pool_busy", colour: "--c-lane-processes", ceiling: (lab) => lab.processes,
+    label: ({ lab }) => `process pool workers at work${ofCeiling(lab.processes, lab)}` },
+  { series: "cpu_percent", colour: "--c-lane-cpu", ceiling: (lab) => lab.cores * 100,
+    label: ({ lab }) => `lab CPU (% of one core${Number.isFinite(lab.cores) ? `; ${lab.cores} cores = ${lab.cores * 100}%` : ""})` },
 ];
+
+/** What the sampler states of itself (`data-lanes` of the run's lanes), or `{}`. */
+function laneFacts(root) {
+  try {
+    const facts = JSON.parse(root.querySelector("[data-lanes]")?.dataset.lanes || "{}");
+    return facts && typeof facts === "object" ? facts : {};
+  } catch {
+    return {};
+  }
+}
 
 /** Every lane, top to bottom; one is built when it first has something to draw. */
 export const LANES = [
@@ -42,7 +59,11 @@ export const LANES = [
   ...COUNTERS.map((counter) => ({
     name: counter.series,
     present: (model) => model.lanes.has(counter.series),
-    create: ({ lab }) => new CounterLane({ ...counter, ceiling: counter.ceiling?.(lab) ?? null }),
+    create: ({ root, lab }) => new CounterLane({
+      ...counter,
+      label: counter.label({ lab, facts: laneFacts(root) }),
+      ceiling: counter.ceiling?.(lab) ?? null,
+    }),
   })),
 ];
 

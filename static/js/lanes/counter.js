@@ -22,13 +22,15 @@ function byProcess(series) {
 
 export class CounterLane {
   /**
-   * `series`: the lane's name in the run's `lanes`; `label` and `unit` say what it counts;
-   * `colour`: a CSS variable; `ceiling`: a value drawn as a dashed line, or null.
+   * `series`: the lane's name in the run's `lanes`; `label` says what it counts, in words;
+   * `colour`: a CSS variable; `ceiling`: a value drawn as a dashed line, or null;
+   * `lookback`: each value is a span in ms ending at its sample (the loop's stalls), drawn
+   * as a block over that span instead of a step line.
    */
-  constructor({ series, label, unit = "", colour = "--c-lane", ceiling = null }) {
+  constructor({ series, label, colour = "--c-lane", ceiling = null, lookback = false }) {
     this.series = series;
+    this.lookback = lookback;
     this.label = label;
-    this.unit = unit;
     this.colour = colour;
     this.ceiling = Number.isFinite(ceiling) && ceiling > 0 ? ceiling : null;
     this.element = document.createElement("div");
@@ -36,7 +38,8 @@ export class CounterLane {
     this.element.dataset.lane = series;
     this.canvas = document.createElement("canvas");
     this.canvas.className = "lane-canvas";
-    this.canvas.setAttribute("aria-label", unit ? `${label} (${unit})` : label);
+    this.canvas.setAttribute("aria-label", label);
+    this.element.dataset.label = label;
     this.element.append(this.canvas);
     this.drawn = { points: 0, ymax: 0, ceiling: this.ceiling };
   }
@@ -65,7 +68,17 @@ export class CounterLane {
     g.strokeStyle = colour;
     g.fillStyle = colour;
     g.lineWidth = layout.line;
-    for (const points of byProcess(series)) {
+    if (this.lookback) {
+      // Each sample is a stall that ended when it was taken: a block over the time it lasted.
+      for (const point of series) {
+        const left = x(point.at_s - point.value / 1000);
+        g.globalAlpha = 0.35;
+        g.fillRect(left, y(point.value), Math.max(x(point.at_s) - left, layout.hairline), box.bottom - y(point.value));
+        g.globalAlpha = 1;
+        g.fillRect(left, y(point.value), Math.max(x(point.at_s) - left, layout.hairline), layout.hairline);
+      }
+    }
+    for (const points of this.lookback ? [] : byProcess(series)) {
       const step = new Path2D();
       step.moveTo(x(points[0].at_s), y(points[0].value));
       for (let n = 1; n < points.length; n += 1) {
@@ -103,8 +116,7 @@ export class CounterLane {
     g.fillStyle = colour;
     g.font = layout.boldFont;
     g.textAlign = "left";
-    g.fillText(this.unit ? `${this.label} (${this.unit})` : this.label,
-      box.left, box.top - layout.gap);
+    g.fillText(this.label, box.left, box.top - layout.gap);
     drawPredicted(g, { x, predictedS: scene.predictedS, box, layout, colours, withLabel: false });
     this.drawn = { points: series.length, ymax, ceiling: this.ceiling };
   }

@@ -1,7 +1,9 @@
-// The requests lane: one row per request. Hatched orange while waiting (sent → the handler
-// began), solid blue in the handler, the parts the lab reported in lanes inside the bar (dots,
-// a grid, stripes), a thin grey tail while the response travels back, crossed vermilion when it
-// failed, striped grey when cancelled: each category's fill comes from patterns.js.
+// The requests lane: one row per request, in four phases: connecting (sent → the lab's app saw
+// it: the connection, or a loop too busy to read it), queued (arrived → the handler began: a
+// threadpool token, other work ahead), in the handler, and a thin grey tail while the response
+// travels back; the parts the lab reported in lanes inside the bar; crossed vermilion when it
+// failed, striped grey when cancelled. Each category's fill comes from patterns.js. A row stored
+// before arrivals were stamped is queued from when it was sent.
 //
 // Finished rows never change: they are painted once onto a layer, and a frame copies the
 // layer and paints only the requests still in flight.
@@ -54,10 +56,10 @@ export class RequestsLane {
   }
 }
 
-// In flight: waiting from when it was sent until now. Rows thinner than a pixel are merged per
+// In flight: queued from when it was sent until now (where it waits is known once it is back). Rows thinner than a pixel are merged per
 // pixel row, where they all end at `now` and the earliest start is the bar.
 function paintInFlight(g, { model, x, rowHeight, barHeight, box, now, colours, layout }) {
-  g.fillStyle = canvasFill(g, colours, "waiting", layout.remPx);
+  g.fillStyle = canvasFill(g, colours, "queued", layout.remPx);
   const earliest = new Map();   // top of a bar → the earliest request sent there
   for (const i of model.inFlight) {
     const top = rowHeight >= 1 ? box.top + i * rowHeight : box.top + Math.floor(i * rowHeight);
@@ -79,9 +81,17 @@ function paintFinished(g, batch, { x, barHeight, merge, model, colours, layout }
   const partHeight = (barHeight * 0.7) / Math.max(partLanes, 1);
   const passes = [
     {
-      category: "waiting",
+      category: "connecting",
       paint: (row, top) => {
-        if (!row.error && row.began_s != null) bar(row.sent_s, row.began_s, top, barHeight);
+        if (!row.error && row.began_s != null && row.arrived_s != null) {
+          bar(row.sent_s, Math.min(row.arrived_s, row.began_s), top, barHeight);
+        }
+      },
+    },
+    {
+      category: "queued",
+      paint: (row, top) => {
+        if (!row.error && row.began_s != null) bar(row.arrived_s ?? row.sent_s, row.began_s, top, barHeight);
       },
     },
     {
