@@ -57,8 +57,8 @@ export class RequestsLane {
 }
 
 // In flight: queued from when it was sent until now (where it waited is known once it is back).
-// Rows thinner than a pixel are merged per
-// pixel row, where they all end at `now` and the earliest start is the bar.
+// Rows thinner than a pixel are merged per pixel row, where they all end at `now` and the
+// earliest start is the bar.
 function paintInFlight(g, { model, x, rowHeight, barHeight, box, now, colours, layout }) {
   g.fillStyle = canvasFill(g, colours, "queued", layout.remPx);
   const earliest = new Map();   // top of a bar → the earliest request sent there
