@@ -1,6 +1,6 @@
 // The requests lane: one row per request. Amber while waiting (sent → the handler began), blue
 // in the handler, the parts the lab reported in lanes inside the bar, a thin grey tail while
-// the response travels back, red when it failed.
+// the response travels back, red when it failed, grey and thin when the run was stopped first.
 //
 // Finished rows never change: they are painted once onto a layer, and a frame copies the
 // layer and paints only the requests still in flight.
@@ -9,6 +9,10 @@ import { drawMarginLabel, drawPredicted, drawTimeAxis } from "../axis.js";
 import { partColour } from "../colours.js";
 import { Bars, fitCanvas, Layer } from "../painter.js";
 import { plotBox, timeToX } from "../scale.js";
+
+/** The error of a request its run's cancel (or interrupt) left unanswered: schemas.CANCELLED_ERROR. */
+export const CANCELLED = "cancelled";
+const CANCELLED_FALLBACK = "#a1a1aa";  // until the palette defines --c-cancelled
 
 export class RequestsLane {
   constructor(canvas) {
@@ -108,7 +112,14 @@ function paintFinished(g, batch, { x, barHeight, merge, model, colours }) {
     {
       colour: colours.error,
       paint: (row, top) => {
-        if (row.error) bar(row.sent_s, row.received_s ?? model.clock.latestS, top, barHeight);
+        if (row.error && row.error !== CANCELLED) bar(row.sent_s, row.received_s ?? model.clock.latestS, top, barHeight);
+      },
+    },
+    // Never answered because the run was stopped: not a failure, a thinner bar of its own.
+    {
+      colour: colours.variable("--c-cancelled") || CANCELLED_FALLBACK,
+      paint: (row, top) => {
+        if (row.error === CANCELLED) bar(row.sent_s, model.clock.latestS, top + barHeight * 0.25, barHeight * 0.5);
       },
     },
   ];
