@@ -48,14 +48,20 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class MakespanGuess(_Frozen):
+class _StrictFrozen(_Frozen):
+    """Strict like `RunRequest` (the form's lax validation relaxes it for them too)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class MakespanGuess(_StrictFrozen):
     """A guess of the run's makespan, in seconds."""
 
     kind: Literal["makespan"]
     value: float = Field(gt=0, le=MAX_MAKESPAN_GUESS_S, examples=[2.5])
 
 
-class ShapeGuess(_Frozen):
+class ShapeGuess(_StrictFrozen):
     """A guess of the timeline's shape: one of `playground.guess.SHAPES`."""
 
     kind: Literal["shape"]
