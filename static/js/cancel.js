@@ -32,8 +32,8 @@ document.addEventListener("htmx:afterRequest", (event) => {
 
 /** Clear `errors` once the lab has no run going, unless something else was written there. */
 async function clearWhenLabFree(errors) {
-  const shown = errors.innerHTML;
-  while (errors.isConnected && errors.innerHTML === shown) {
+  const shown = errors.textContent;   // not innerHTML: htmx's settling changes its classes
+  while (errors.isConnected && errors.textContent === shown) {
     try {
       const lab = await (await fetch("/api/lab")).json();
       if (!lab.busy) break;
@@ -42,7 +42,7 @@ async function clearWhenLabFree(errors) {
     }
     await new Promise((resolve) => setTimeout(resolve, LAB_POLL_MS));
   }
-  if (errors.isConnected && errors.innerHTML === shown) errors.replaceChildren();
+  if (errors.isConnected && errors.textContent === shown) errors.replaceChildren();
 }
 
 // A run refused because another is going (409): the message goes when that run has ended.
