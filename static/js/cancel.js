@@ -46,8 +46,11 @@ async function clearWhenLabFree(errors) {
 }
 
 // A run refused because another is going (409): the message goes when that run has ended.
-document.addEventListener("htmx:afterSwap", (event) => {
-  const { elt, target, xhr } = event.detail;
+document.addEventListener("htmx:afterRequest", (event) => {
+  const { elt, xhr } = event.detail;
   if (!(elt instanceof HTMLFormElement) || !elt.matches(FORM) || xhr?.status !== 409) return;
-  if (target instanceof Element && target.id === "form-errors") clearWhenLabFree(target);
+  requestAnimationFrame(() => {
+    const errors = document.getElementById("form-errors");
+    if (errors?.textContent.trim()) clearWhenLabFree(errors);
+  });
 });
