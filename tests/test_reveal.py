@@ -52,7 +52,9 @@ def answer_is_hidden(page: Page) -> None:
     assert timeline_state(page) == "hidden"
 
 
-def test_predict_first_hides_the_answer_until_the_reveal(page: Page, playground: Playground) -> None:
+def test_predict_first_hides_the_answer_until_the_reveal(
+    page: Page, playground: Playground
+) -> None:
     page.check("input[name=variant][value=async-blocking]")
     page.fill("input[name=requests]", "6")
     page.fill("input[name='param.delay_ms']", "100")
@@ -81,7 +83,9 @@ def test_predict_first_hides_the_answer_until_the_reveal(page: Page, playground:
     expect(page.locator("[data-reveal-measured]")).to_have_text(f"{makespan:,.2f} s")
     expect(page.locator("[data-reveal-judgement]")).to_contain_text("Right")
     expect(page.locator(".run .numbers")).to_contain_text("predicted 0.60 s")
-    page.wait_for_function("() => document.querySelector('.timeline').dataset.predictedLine === 'shown'")
+    page.wait_for_function(
+        "() => document.querySelector('.timeline').dataset.predictedLine === 'shown'"
+    )
 
     # The permalink opens with the answer hidden again; the space key reveals it.
     page.reload()
@@ -89,7 +93,9 @@ def test_predict_first_hides_the_answer_until_the_reveal(page: Page, playground:
     answer_is_hidden(page)
     page.keyboard.press("Space")
     expect(page.locator("[data-reveal-prediction]")).to_be_visible()
-    page.wait_for_function("() => document.querySelector('.timeline').dataset.predictedLine === 'shown'")
+    page.wait_for_function(
+        "() => document.querySelector('.timeline').dataset.predictedLine === 'shown'"
+    )
 
 
 def test_a_makespan_guess_is_stored_and_judged(page: Page, playground: Playground) -> None:
@@ -164,7 +170,8 @@ STAMP_CANCEL = """
     if (event.target.closest('[data-cancel]')) stamps.clicked = performance.now();
   }, { capture: true });
   new MutationObserver(() => {
-    if (stamps.shown == null && button.textContent.includes('cancelling…')) stamps.shown = performance.now();
+    const shown = button.textContent.includes('cancelling…');
+    if (stamps.shown == null && shown) stamps.shown = performance.now();
   }).observe(button, { childList: true, characterData: true, subtree: true });
   document.addEventListener('htmx:afterRequest', (event) => {
     if (event.detail.elt === button) stamps.answered = performance.now();

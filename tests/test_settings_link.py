@@ -81,7 +81,9 @@ def test_the_parser_keeps_each_value_as_the_link_spells_it() -> None:
 
 
 def test_the_parser_names_what_is_wrong() -> None:
-    assert any("unknown scenario 'nope'" in m for m in form_values_from_query({"scenario": "nope"}).errors)
+    assert any(
+        "unknown scenario 'nope'" in m for m in form_values_from_query({"scenario": "nope"}).errors
+    )
     wrong = form_values_from_query({"requests": "0"}).errors
     assert any("requests" in message for message in wrong), wrong
     wrong = form_values_from_query({"param.delay_ms": "-5"}).errors
@@ -103,9 +105,18 @@ def test_a_link_sets_every_field_and_runs_nothing(page: Page, playground: Playgr
     assert run_count(playground) == before
 
 
-def test_a_link_opens_another_load_model_with_its_fields(page: Page, playground: Playground) -> None:
-    query = {"model": "users", "users": "7", "duration_s": "4", "think_min_s": "0.2",
-             "think_max_s": "0.4", "variant": "sync", "delay_ms": "150"}
+def test_a_link_opens_another_load_model_with_its_fields(
+    page: Page, playground: Playground
+) -> None:
+    query = {
+        "model": "users",
+        "users": "7",
+        "duration_s": "4",
+        "think_min_s": "0.2",
+        "think_max_s": "0.4",
+        "variant": "sync",
+        "delay_ms": "150",
+    }
     page.goto(f"{playground.url}/?{urlencode(query)}")
     expect(page.locator("select[name=model]")).to_have_value("users")
     users = page.locator("fieldset[data-model=users]")
