@@ -124,6 +124,7 @@ def api_router(
         body = {
             **run_brief(record),
             "request": record.request,
+            "guess": record.guess,
             "lab": record.lab,
             "prediction": record.prediction,
         }

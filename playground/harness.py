@@ -26,7 +26,7 @@ import aiohttp
 from yarl import URL
 
 from playground.load import LOAD_MODELS
-from playground.schemas import Arrival, BystanderRow, RequestRow
+from playground.schemas import CANCELLED_ERROR, Arrival, BystanderRow, RequestRow
 
 BYSTANDER_INTERVAL_S = 0.05
 BYSTANDER_GRACE_S = 2.0
@@ -230,7 +230,7 @@ async def fire(target: Target, arrival: Arrival, limits: Limits, recording: Reco
             run.record_unfinished(f"timed out: the run's {limits.deadline_s:g} s deadline passed")
             return False
         except asyncio.CancelledError:
-            run.record_unfinished("cancelled")
+            run.record_unfinished(CANCELLED_ERROR)
             raise
         finally:
             stop_pinging.set()

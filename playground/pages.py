@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -12,6 +14,7 @@ from pydantic import ValidationError
 from playground.api import cancel_answer
 from playground.bounds import RunId, RunIds
 from playground.errors import RunNotFound, validation_messages
+from playground.guess import GUESS_REQUIRED, shape_choices
 from playground.load import LOAD_MODELS
 from playground.predict import predict
 from playground.runs import RunManager
@@ -25,6 +28,24 @@ DEFAULT_SCENARIO = "sleep"
 DEFAULT_LOAD = "burst"
 PARAM_PREFIX = "param."
 MAX_COMPARED = 4
+PREDICT_FIRST = "predict_first"
+"""The form's switch: guess before the run, the answer hidden until revealed."""
+SWITCH_ON = frozenset({"1", "on", "true", "yes"})
+
+
+def predicting_first(form: Mapping[str, str]) -> bool:
+    return form.get(PREDICT_FIRST, "").strip().lower() in SWITCH_ON
+
+
+def guess_from_form(form: Mapping[str, str]) -> dict[str, str] | None:
+    """The guess the form commits, when predict first is on: a makespan, else a shape."""
+    if not predicting_first(form):
+        return None
+    makespan = form.get("guess_makespan", "").strip()
+    if makespan:
+        return {"kind": "makespan", "value": makespan}
+    shape = form.get("guess_shape", "").strip()
+    return {"kind": "shape", "value": shape} if shape else None
 
 
 def request_from_form(form: dict[str, str]) -> RunRequest:
@@ -43,12 +64,14 @@ def request_from_form(form: dict[str, str]) -> RunRequest:
         for key, value in form.items()
         if key.startswith(PARAM_PREFIX) and value.strip()
     }
+    guess = guess_from_form(form)
     return RunRequest.model_validate(
         {
             "scenario": form.get("scenario", ""),
             "variant": form.get("variant") or (scenario.variants[0].id if scenario else ""),
             "arrival": arrival,
             "params": params,
+            **({"guess": guess} if guess else {}),
         },
         strict=False,
     )
@@ -69,6 +92,46 @@ def form_values(request: RunRequest | None, scenario: Scenario) -> dict[str, Any
         values.update(request.arrival.model_dump(exclude_none=True))
         values.update({f"{PARAM_PREFIX}{k}": v for k, v in request.params.items()})
     return values
+
+
+@dataclass(frozen=True)
+class LinkedForm:
+    """The run form as a link sets it."""
+
+    scenario: Scenario
+    values: dict[str, Any]
+    """What each field shows: the link's text as given, the scenario's defaults elsewhere."""
+    errors: list[str]
+    """The form's own messages for what the link sets wrong; empty when all is valid."""
+
+
+def form_values_from_query(query: Mapping[str, str]) -> LinkedForm:
+    """The run form a link reopens, e.g. `/?scenario=fan-out&variant=gather&model=burst
+    &requests=10&concurrency=10&database_ms=200`: the scenario, variant, load model, each of
+    the load models' fields (`playground.load`), the scenario's parameters by name (`delay_ms`
+    or `param.delay_ms`) and `predict_first` (1 or 0). Starts from the scenario's defaults,
+    keeps each value as the link spells it so the form shows exactly that, and runs nothing.
+    Keys it does not know are left to others (`present`, a lesson's); an unknown scenario
+    falls back to the default one, named in `errors` with every other invalid value."""
+    wanted = query.get("scenario", DEFAULT_SCENARIO)
+    scenario = SCENARIOS.get(wanted, SCENARIOS[DEFAULT_SCENARIO])
+    values = form_values(None, scenario)
+    load_fields = {spec.name for load in LOAD_MODELS.values() for spec in load.fields}
+    for key in ("variant", "model", *load_fields):
+        if key in query:
+            values[key] = query[key]
+    for param in scenario.params:
+        for key in (param.name, f"{PARAM_PREFIX}{param.name}"):
+            if key in query:
+                values[f"{PARAM_PREFIX}{param.name}"] = query[key]
+    if PREDICT_FIRST in query:
+        values[PREDICT_FIRST] = "1" if predicting_first(query) else "0"
+    flat = {key: str(value) for key, value in values.items() if value is not None}
+    try:
+        request_from_form({**flat, "scenario": wanted, PREDICT_FIRST: ""})
+    except ValidationError as error:
+        return LinkedForm(scenario, values, error_messages(error))
+    return LinkedForm(scenario, values, [])
 
 
 def time_span(record: RunRecord) -> float:
@@ -99,23 +162,34 @@ def pages_router(
                 context["prediction"] = predict(run_request, lab.info)
         return context
 
-    def page_context(record: RunRecord | None, scenario_id: str) -> dict[str, Any]:
+    def page_context(
+        record: RunRecord | None, scenario_id: str, linked: LinkedForm | None = None
+    ) -> dict[str, Any]:
         run_request = RunRequest.model_validate(record.request) if record else None
         scenario = SCENARIOS.get(scenario_id, SCENARIOS[DEFAULT_SCENARIO])
-        values = form_values(run_request, scenario)
-        flat = {key: str(value) for key, value in values.items()}
-        return {
+        values = linked.values if linked else form_values(run_request, scenario)
+        flat = {key: str(value) for key, value in values.items() if value is not None}
+        context = {
             "scenarios": SCENARIOS,
             "values": values,
             "record": record,
             "lab_supervisor": lab,
+            "shapes": shape_choices(lab.info),
             **variant_context({**flat, "scenario": scenario.id}),
         }
+        if linked and linked.errors:
+            context["errors"] = linked.errors
+            context.pop("prediction", None)
+        return context
 
     @router.get("/")
-    async def index(request: Request, scenario: str = DEFAULT_SCENARIO) -> Response:
+    async def index(request: Request) -> Response:
+        """The playground; its query string may set every field of the form (a link that
+        reopens a prepared scenario: `form_values_from_query`), never starting a run."""
+        linked = form_values_from_query(request.query_params)
         history = await store.list_runs()
-        return render(request, "index.html", history=history, **page_context(None, scenario))
+        context = page_context(None, linked.scenario.id, linked)
+        return render(request, "index.html", history=history, **context)
 
     @router.get("/runs/{run_id}")
     async def run_page(request: Request, run_id: RunId) -> Response:
@@ -155,6 +229,8 @@ def pages_router(
     @router.post("/runs")
     async def start_run(request: Request) -> Response:
         form = {key: str(value) for key, value in (await request.form()).items()}
+        if predicting_first(form) and guess_from_form(form) is None:
+            return render(request, "_errors.html", 422, errors=[GUESS_REQUIRED])
         try:
             run_request = request_from_form(form)
             live = await runs.start(run_request)

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import math
-from typing import Any, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from playground.guess import MAX_MAKESPAN_GUESS_S, ShapeId
 from playground.load import Arrival, Burst, Ramp, Rate, Users
 from playground.scenarios import SCENARIOS
 from playground.verdict import Verdict
 
 __all__ = [
+    "CANCELLED_ERROR",
     "Arrival",
     "Burst",
     "BystanderRow",
     "Created",
+    "Guess",
     "LabSettingsIn",
+    "MakespanGuess",
     "Ramp",
     "Rate",
     "RequestRow",
     "RunRequest",
+    "ShapeGuess",
     "Summary",
     "Users",
 ]
@@ -43,6 +48,30 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class _StrictFrozen(_Frozen):
+    """Strict like `RunRequest` (the form's lax validation relaxes it for them too)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class MakespanGuess(_StrictFrozen):
+    """A guess of the run's makespan, in seconds."""
+
+    kind: Literal["makespan"]
+    value: float = Field(gt=0, le=MAX_MAKESPAN_GUESS_S, examples=[2.5])
+
+
+class ShapeGuess(_StrictFrozen):
+    """A guess of the timeline's shape: one of `playground.guess.SHAPES`."""
+
+    kind: Literal["shape"]
+    value: ShapeId
+
+
+Guess = Annotated[MakespanGuess | ShapeGuess, Field(discriminator="kind")]
+"""What a learner committed to before the run (predict, then reveal); stored with the run."""
+
+
 class RunRequest(_Frozen):
     """A run as the API takes it: strict, so `true` is no 1 and `"5"` no 5. The page's form
     posts strings and validates the same model with `strict=False` (`pages.request_from_form`).
@@ -59,6 +88,9 @@ class RunRequest(_Frozen):
     variant: str = Field(examples=["async"])
     arrival: Arrival = Field(default_factory=lambda: Burst())
     params: dict[str, int] = Field(default_factory=dict, examples=[{"delay_ms": 200}])
+    guess: Guess | None = Field(
+        None, description="A guess made before the run, hidden from its page until revealed."
+    )
 
     @model_validator(mode="after")
     def _known_scenario_variant_and_params(self) -> RunRequest:
@@ -112,10 +144,18 @@ class Reading(TypedDict):
     """A sentence; `code` in backticks."""
 
 
+CANCELLED_ERROR = "cancelled"
+"""The error of a request never answered because its run was cancelled or interrupted: counted
+apart from the failures (`Summary.cancelled`) and drawn in the cancelled style."""
+
+
 class Summary(TypedDict):
     requests: int
     completed: int
     errors: int
+    """Requests that failed, not counting those cancelled."""
+    cancelled: NotRequired[int]
+    """Requests never answered because the run was stopped (runs stored before it lack it)."""
     makespan_s: float
     throughput_rps: float
     p50_ms: float

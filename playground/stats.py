@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from playground.predict import Prediction
-from playground.schemas import BystanderRow, RequestRow, Summary
+from playground.schemas import CANCELLED_ERROR, BystanderRow, RequestRow, Summary
 from playground.verdict import verdict
 
 
@@ -42,9 +42,15 @@ def handler_intervals(rows: Iterable[RequestRow]) -> list[tuple[float, float]]:
     ]
 
 
+def cancelled(row: RequestRow) -> bool:
+    """Never answered because the run was cancelled or interrupted: not a failure."""
+    return row["error"] == CANCELLED_ERROR
+
+
 def failure(rows: Sequence[RequestRow]) -> str | None:
-    """When most requests failed, how many and the commonest reason; else None."""
-    errors = [row["error"] for row in rows if row["error"] is not None]
+    """When most requests failed (cancelled ones are not failures), how many and the
+    commonest reason; else None."""
+    errors = [row["error"] for row in rows if row["error"] is not None and not cancelled(row)]
     if not rows or len(errors) * 2 <= len(rows):
         return None
     reason, count = Counter(errors).most_common(1)[0]
@@ -61,10 +67,12 @@ def summarize(
     first_sent = min((row["sent_s"] for row in rows), default=0.0)
     makespan = max(ends, default=first_sent) - first_sent
     pings = [row["latency_ms"] for row in bystander if row["latency_ms"] is not None]
+    stopped = sum(1 for row in rows if cancelled(row))
     return Summary(
         requests=len(rows),
         completed=len(ok),
-        errors=len(rows) - len(ok),
+        errors=len(rows) - len(ok) - stopped,
+        cancelled=stopped,
         makespan_s=makespan,
         throughput_rps=len(ok) / makespan if makespan > 0 else 0.0,
         p50_ms=percentile(latencies, 50),
@@ -77,7 +85,10 @@ def summarize(
         predicted_makespan_s=prediction.makespan_s if prediction else None,
         predicted_throughput_rps=prediction.throughput_rps if prediction else None,
         failure=failure(rows),
-        verdict=verdict(
+        # A stopped run's makespan is not what the model predicts: no verdict on it.
+        verdict=None
+        if stopped
+        else verdict(
             makespan,
             prediction.makespan_s if prediction else None,
             prediction.formula if prediction else "",

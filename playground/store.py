@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS runs (
     prediction TEXT,
     status TEXT NOT NULL,
     error TEXT,
-    summary TEXT
+    summary TEXT,
+    guess TEXT
 );
 CREATE TABLE IF NOT EXISTS requests (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -83,6 +84,8 @@ class RunRecord:
     status: Status
     error: str | None
     summary: Summary | None
+    guess: dict[str, Any] | None = None
+    """What the learner guessed before the run (`schemas.Guess`), or None: no guess made."""
 
 
 def _record(row: aiosqlite.Row) -> RunRecord:
@@ -97,6 +100,7 @@ def _record(row: aiosqlite.Row) -> RunRecord:
         status=cast(Status, row["status"]),
         error=row["error"],
         summary=json.loads(row["summary"]) if row["summary"] else None,
+        guess=json.loads(row["guess"]) if row["guess"] else None,
     )
 
 
@@ -111,6 +115,7 @@ class StoreUnusable(Exception):
 
 ADDED_COLUMNS: dict[tuple[str, str], str] = {
     ("requests", "arrived_s"): "REAL",
+    ("runs", "guess"): "TEXT",
 }
 """Columns added since the first release: `open` adds them to an older database, empty."""
 
@@ -235,16 +240,21 @@ class RunStore:
         lab: dict[str, Any],
         prediction: dict[str, Any] | None,
     ) -> int:
+        """Store a new run as `running`. The request's `guess`, if any, goes to a column of its
+        own: the settings stay what reruns and exports read."""
+        settings = {key: value for key, value in request.items() if key != "guess"}
+        guess = request.get("guess")
         cursor = await self.db.execute(
-            "INSERT INTO runs (created_at, scenario, variant, request, lab, prediction, status) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'running')",
+            "INSERT INTO runs (created_at, scenario, variant, request, lab, prediction, status, "
+            "guess) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)",
             (
                 datetime.now(UTC).isoformat(timespec="seconds"),
                 scenario,
                 variant,
-                json.dumps(request),
+                json.dumps(settings),
                 json.dumps(lab),
                 json.dumps(prediction) if prediction is not None else None,
+                json.dumps(guess) if guess is not None else None,
             ),
         )
         await self.db.commit()

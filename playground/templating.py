@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from playground.guess import judge
 from playground.lab.sampler import LAG_INTERVAL_S
 from playground.load import LOAD_MODELS, stored_arrival
 
@@ -41,6 +42,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["arrival"] = stored_arrival
     templates.env.globals["load_models"] = LOAD_MODELS
     templates.env.globals["lane_facts"] = {"lag_timer_ms": round(LAG_INTERVAL_S * 1000)}
+    templates.env.globals["judge_guess"] = judge
     from playground.exports import FORMATS  # here: the exports read asset_dir from this module
 
     templates.env.globals["export_formats"] = FORMATS

@@ -56,3 +56,17 @@ def test_summary_counts_errors_and_measures_from_first_send_to_last_response() -
     assert abs(summary["max_ms"] - 410) < 1e-6
     assert summary["bystander_max_ms"] == 180
     assert summary["predicted_makespan_s"] is None
+
+
+def test_requests_a_cancel_left_unanswered_are_counted_cancelled_not_errors() -> None:
+    from playground.predict import Prediction
+    from playground.schemas import CANCELLED_ERROR
+
+    unanswered = row(2, 0.0, 0.0, 0.0, 0.0, error=CANCELLED_ERROR)
+    unanswered.update(began_s=None, ended_s=None, received_s=None, status_code=None)
+    rows = [row(0, 0.0, 0.1, 0.2, 0.25), row(1, 0.0, 0.1, 0.2, 0.3, error="HTTP 500"), unanswered]
+    prediction = Prediction(makespan_s=5.0, throughput_rps=1.0, formula="f", model_text="m")
+    summary = summarize(rows, [], prediction)
+    assert (summary["completed"], summary["errors"], summary.get("cancelled")) == (1, 1, 1)
+    assert summary["verdict"] is None  # a stopped run's makespan says nothing of the model
+    assert summary["failure"] is None  # one failure of three is not "most failed"

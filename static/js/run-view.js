@@ -128,6 +128,7 @@ export class RunView {
       colours: this.colours,
     };
     for (const lane of this.lanes) lane.draw(scene);
+    this.root.dataset.predictedLine = this.predictedS ? "shown" : "hidden";
     this.root.dataset.drawMs = (performance.now() - started).toFixed(2);
     this.root.dataset.drawn = String(model.drawnCount);
   }

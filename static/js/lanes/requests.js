@@ -13,7 +13,8 @@ import { Bars, fitCanvas, Layer } from "../painter.js";
 import { canvasFill } from "../patterns.js";
 import { plotBox, timeToX } from "../scale.js";
 
-const CANCELLED = "cancelled";   // a request's error when its run was cancelled (harness.py)
+/** The error of a request its run's cancel (or interrupt) left unanswered: schemas.CANCELLED_ERROR. */
+export const CANCELLED = "cancelled";
 
 export class RequestsLane {
   constructor(canvas) {
@@ -125,10 +126,11 @@ function paintFinished(g, batch, { x, barHeight, merge, model, colours, layout }
         if (row.error && row.error !== CANCELLED) bar(row.sent_s, row.received_s ?? model.clock.latestS, top, barHeight);
       },
     },
+    // Never answered because the run was stopped: not a failure, a thinner bar of its own.
     {
       category: "cancelled",
       paint: (row, top) => {
-        if (row.error === CANCELLED) bar(row.sent_s, row.received_s ?? model.clock.latestS, top, barHeight);
+        if (row.error === CANCELLED) bar(row.sent_s, model.clock.latestS, top + barHeight * 0.25, barHeight * 0.5);
       },
     },
   ];
