@@ -240,9 +240,29 @@ def test_a_replay_in_several_frames_draws_the_same_bars_as_one_frame(
     assert drawn["pings"][0] == drawn["pings"][1] > 0
 
 
+WITHOUT_LANES = """
+async (runId) => {
+  // The run drawn again from its rows alone: real runs carry lanes, this one starts without.
+  const { mountTimeline } = await import("/static/js/timeline.js");
+  const run = await (await fetch(`/api/runs/${runId}`)).json();
+  const original = document.querySelector(".timeline");
+  const copy = original.cloneNode(true);
+  delete copy.dataset.runStream;
+  copy.querySelector("[data-lanes]").replaceChildren();
+  original.replaceWith(copy);
+  const view = mountTimeline(copy, { stream: false });
+  view.model.apply({
+    sent: run.timeline.map((row) => [row.i, row.sent_s]),
+    done: run.timeline,
+    bystander: run.bystander,
+  });
+  view.model.finish();
+}
+"""
+
 LANE_FRAME = """
 ({ name, values }) => document.querySelector(".timeline").timeline.model.apply({
-  lanes: { [name]: values.map((value, n) => ({ at_s: n * 0.05, value, pid: 7 })),
+  lanes: { [name]: values.map((value, n) => ({ at_s: n * 0.01, value, pid: 7 })),
            executor_busy: [] },
 })
 """
@@ -268,7 +288,8 @@ def png_size(path: Path) -> tuple[int, int]:
 def test_a_counter_lane_appears_when_lanes_data_arrive_and_not_otherwise(
     page: Page, playground: Playground, tmp_path: Path
 ) -> None:
-    open_finished_run(page, playground, burst("async", 10, delay_ms=50))
+    run_id = open_finished_run(page, playground, burst("async", 10, delay_ms=50))
+    page.evaluate(WITHOUT_LANES, run_id)
     threadpool = playground.lab()["info"]["threadpool"]
     timeline = page.locator(".timeline")
     before = timeline.bounding_box()
