@@ -17,6 +17,7 @@ from playground.errors import ErrorPages
 from playground.guard import Guard, HostRule
 from playground.pages import pages_router
 from playground.runs import RunManager
+from playground.series import SeriesRunner
 from playground.settings import Settings
 from playground.store import RunRecord, RunStore
 from playground.supervisor import LabSupervisor
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runs = RunManager(
         store, lab, request_timeout_s=settings.request_timeout_s, deadline_s=settings.run_deadline_s
     )
+    series_runner = SeriesRunner(runs, store)
     templates = make_templates()
 
     def render_summary(record: RunRecord) -> str:
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:  # on SIGTERM or Ctrl-C: a run in flight is stored interrupted, with its rows
+            await series_runner.close()
             await runs.close()
             await lab.stop()
             await store.close()
@@ -64,6 +67,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         Guard, hosts=HostRule(settings.host, settings.port), respond=errors.for_error
     )
     app.mount("/static", StaticFiles(directory=asset_dir("static")), name="static")
-    app.include_router(api_router(store=store, runs=runs, lab=lab, render_summary=render_summary))
-    app.include_router(pages_router(templates=templates, store=store, runs=runs, lab=lab))
+    app.include_router(
+        api_router(
+            store=store,
+            runs=runs,
+            series_runner=series_runner,
+            lab=lab,
+            render_summary=render_summary,
+        )
+    )
+    app.include_router(
+        pages_router(
+            templates=templates, store=store, runs=runs, series_runner=series_runner, lab=lab
+        )
+    )
     return app

@@ -20,7 +20,9 @@ __all__ = [
     "Ramp",
     "Rate",
     "RequestRow",
+    "RunLabels",
     "RunRequest",
+    "SeriesRequest",
     "Summary",
     "Users",
 ]
@@ -150,3 +152,56 @@ class BystanderRow(TypedDict):
     at_s: float
     latency_ms: float | None
     error: str | None
+
+
+class SeriesRequest(_Frozen):
+    """Every variant of a scenario, one after another: a run's body without `variant`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _non_finite_as_text(cls, data: Any) -> Any:
+        return _non_finite_as_text(data)
+
+    scenario: str = Field(examples=["sleep"])
+    arrival: Arrival = Field(default_factory=lambda: Burst())
+    params: dict[str, int] = Field(default_factory=dict, examples=[{"delay_ms": 200}])
+
+    @model_validator(mode="after")
+    def _valid_for_its_scenario(self) -> SeriesRequest:
+        scenario = SCENARIOS.get(self.scenario)
+        first = scenario.variants[0].id if scenario else ""
+        # The run's own checks (scenario, params and their limits), for the first variant:
+        # the variants of a scenario share its params.
+        RunRequest.model_construct(
+            scenario=self.scenario, variant=first, arrival=self.arrival, params=self.params
+        )._known_scenario_variant_and_params()
+        return self
+
+    def runs(self) -> list[RunRequest]:
+        """One run per variant, in the order the scenario lists them."""
+        return [
+            RunRequest(
+                scenario=self.scenario, variant=variant.id, arrival=self.arrival, params=self.params
+            )
+            for variant in SCENARIOS[self.scenario].variants
+        ]
+
+
+MAX_TITLE_CHARS = 120
+MAX_NOTE_CHARS = 2_000
+
+
+class RunLabels(_Frozen):
+    """A run's title and note, as a person gives them: a field left out stays as it is, an
+    empty one (or null) is cleared."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, str_strip_whitespace=True)
+
+    title: str | None = Field(None, max_length=MAX_TITLE_CHARS, examples=["the pitfall, live"])
+    note: str | None = Field(None, max_length=MAX_NOTE_CHARS)
+
+    def changes(self) -> dict[str, str | None]:
+        """The fields given, empty ones as None."""
+        return {name: getattr(self, name) or None for name in sorted(self.model_fields_set)}

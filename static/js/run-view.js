@@ -75,6 +75,15 @@ export class RunView {
     this.model.removeEventListener("change", this.onChange);
   }
 
+  /** Draw `model` instead (a replay's, `replay.js`): the lanes start over from it. */
+  useModel(model) {
+    this.model.removeEventListener("change", this.onChange);
+    this.model = model;
+    model.addEventListener("change", this.onChange);
+    for (const lane of this.lanes) lane.reset?.();
+    this.painter.schedule();
+  }
+
   changed({ newParts, newLanes }) {
     if (newLanes.length) this.buildLanes();
     if (newParts.length) this.showParts();
