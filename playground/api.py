@@ -96,6 +96,12 @@ async def delete_run(store: RunStore, runs: RunManager, run_id: int) -> None:
         raise RunNotFound(run_id)  # deleted meanwhile
 
 
+async def cancel_answer(runs: RunManager, run_id: int) -> dict[str, Any]:
+    """Stop a run: answers `cancelling` at once; it then ends `cancelled`. A run that has
+    ended (or is ending otherwise) gets a 409 naming its status. The page's button uses it too."""
+    return {"id": run_id, "status": await runs.cancel(run_id)}
+
+
 def api_router(
     *,
     store: RunStore,
