@@ -41,6 +41,29 @@ def _non_finite_as_text(value: Any) -> Any:
     return value
 
 
+def _check_request(scenario_id: str, variant: str | None, params: dict[str, int]) -> None:
+    """A known scenario, one of its variants (unless None), and params within its limits."""
+    scenario = SCENARIOS.get(scenario_id)
+    if scenario is None:
+        raise ValueError(f"unknown scenario {scenario_id!r}; choose one of: {', '.join(SCENARIOS)}")
+    if variant is not None and variant not in scenario.variants_by_id:
+        raise ValueError(
+            f"unknown variant {variant!r} of scenario {scenario.id!r}; "
+            f"choose one of: {', '.join(scenario.variants_by_id)}"
+        )
+    known = {param.name: param for param in scenario.params}
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ValueError(
+            f"unknown parameter {', '.join(unknown)} for scenario {scenario.id!r}; "
+            f"it takes: {', '.join(known) or 'none'}"
+        )
+    for name, value in params.items():
+        param = known[name]
+        if not param.min <= value <= param.max:
+            raise ValueError(f"{name} must be within {param.describe_range()}, not {value:,}")
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -64,27 +87,7 @@ class RunRequest(_Frozen):
 
     @model_validator(mode="after")
     def _known_scenario_variant_and_params(self) -> RunRequest:
-        scenario = SCENARIOS.get(self.scenario)
-        if scenario is None:
-            raise ValueError(
-                f"unknown scenario {self.scenario!r}; choose one of: {', '.join(SCENARIOS)}"
-            )
-        if self.variant not in scenario.variants_by_id:
-            raise ValueError(
-                f"unknown variant {self.variant!r} of scenario {scenario.id!r}; "
-                f"choose one of: {', '.join(scenario.variants_by_id)}"
-            )
-        known = {param.name: param for param in scenario.params}
-        unknown = sorted(set(self.params) - set(known))
-        if unknown:
-            raise ValueError(
-                f"unknown parameter {', '.join(unknown)} for scenario {scenario.id!r}; "
-                f"it takes: {', '.join(known) or 'none'}"
-            )
-        for name, value in self.params.items():
-            param = known[name]
-            if not param.min <= value <= param.max:
-                raise ValueError(f"{name} must be within {param.describe_range()}, not {value:,}")
+        _check_request(self.scenario, self.variant, self.params)
         return self
 
     def full_params(self) -> dict[str, int]:
@@ -170,13 +173,7 @@ class SeriesRequest(_Frozen):
 
     @model_validator(mode="after")
     def _valid_for_its_scenario(self) -> SeriesRequest:
-        scenario = SCENARIOS.get(self.scenario)
-        first = scenario.variants[0].id if scenario else ""
-        # The run's own checks (scenario, params and their limits), for the first variant:
-        # the variants of a scenario share its params.
-        RunRequest.model_construct(
-            scenario=self.scenario, variant=first, arrival=self.arrival, params=self.params
-        )._known_scenario_variant_and_params()
+        _check_request(self.scenario, None, self.params)  # a scenario's variants share its params
         return self
 
     def runs(self) -> list[RunRequest]:
