@@ -1,5 +1,6 @@
 // The comparison page: the switch between one time axis for every run and each run fitted to
-// its own width, and, while a series goes, following it until its last run has ended.
+// its own width (once a run has ended its axis is exactly that), and, while a series goes,
+// following it until its last run has ended.
 
 const POLL_MS = 500;
 
@@ -15,6 +16,7 @@ export function useAxis(mode) {
     const view = root.timeline;
     if (view) {
       view.sharedSpanS = Number.parseFloat(span) || 0;
+      view.spanIsExact = true;
       view.painter.schedule();
     }
   }
@@ -55,10 +57,8 @@ async function followSeries(section) {
 const start = () => {
   const wanted = new URL(window.location.href).searchParams.get("axis");
   const input = wanted && document.querySelector(`[data-axis][value="${wanted}"]`);
-  if (input) {
-    input.checked = true;
-    useAxis(wanted);
-  }
+  if (input) input.checked = true;
+  useAxis(wanted && input ? wanted : "shared");
   const section = document.querySelector(".compare[data-series]");
   if (section?.dataset.seriesStatus === "running") followSeries(section);
 };
