@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse
 
-from playground.bounds import HistoryLimit, RunId
+from playground.bounds import Before, HistoryLimit, RunId, SeriesId
 from playground.errors import RunNotFound
 from playground.exports import (
     FORMATS,
@@ -20,12 +20,13 @@ from playground.exports import (
 )
 from playground.lab.info import LabInfo
 from playground.load import LOAD_MODELS
-from playground.runs import RunManager
+from playground.runs import RunInProgress, RunManager
 from playground.scenarios import SCENARIOS, Scenario
-from playground.schemas import Created, LabSettingsIn, RunRequest
+from playground.schemas import Created, LabSettingsIn, RunLabels, RunRequest, SeriesRequest
+from playground.series import SeriesNotFound, SeriesRunner
 from playground.settings import LabSettings
 from playground.stats import summarize
-from playground.store import RunRecord, RunStore
+from playground.store import RunRecord, RunStore, SeriesRecord
 from playground.stream import RenderSummary, RunStreams
 from playground.strict_json import StrictJSONRoute
 from playground.supervisor import LabSupervisor
@@ -61,7 +62,38 @@ def run_brief(record: RunRecord) -> dict[str, Any]:
         "status": record.status,
         "error": record.error,
         "summary": record.summary,
+        "title": record.title,
+        "note": record.note,
+        "series_id": record.series_id,
     }
+
+
+def series_json(record: SeriesRecord, series_runner: SeriesRunner) -> dict[str, Any]:
+    """A series: its variants in order, its runs so far, and which one is running now."""
+    live = series_runner.live(record.id)
+    current = live.current if live is not None else None
+    return {
+        "id": record.id,
+        "created_at": record.created_at,
+        "scenario": record.scenario,
+        "variants": record.variants,
+        "status": live.status if live is not None else record.status,
+        "error": live.error if live is not None else record.error,
+        "runs": record.run_ids,
+        "current": current.id if current is not None else None,
+    }
+
+
+async def delete_run(store: RunStore, runs: RunManager, run_id: int) -> None:
+    """Delete a run that has ended; 409 while it runs, 404 if there is none."""
+    record = await store.get_run(run_id)
+    if record is None:
+        raise RunNotFound(run_id)
+    live = runs.live(run_id)
+    if record.status == "running" or (live is not None and not live.ended):
+        raise RunInProgress(run_id)
+    if not await store.delete_run(run_id):
+        raise RunNotFound(run_id)  # deleted meanwhile
 
 
 async def cancel_answer(runs: RunManager, run_id: int) -> dict[str, Any]:
@@ -71,7 +103,12 @@ async def cancel_answer(runs: RunManager, run_id: int) -> dict[str, Any]:
 
 
 def api_router(
-    *, store: RunStore, runs: RunManager, lab: LabSupervisor, render_summary: RenderSummary
+    *,
+    store: RunStore,
+    runs: RunManager,
+    series_runner: SeriesRunner,
+    lab: LabSupervisor,
+    render_summary: RenderSummary,
 ) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["api"], route_class=StrictJSONRoute)
     streams = RunStreams(find_live=runs.live, store=store, render_summary=render_summary)
@@ -115,8 +152,50 @@ def api_router(
         return Created(id=live.id)
 
     @router.get("/runs")
-    async def list_runs(limit: HistoryLimit = 50) -> dict[str, Any]:
-        return {"runs": [run_brief(record) for record in await store.list_runs(limit)]}
+    async def list_runs(limit: HistoryLimit = 50, before: Before = None) -> dict[str, Any]:
+        """Runs newest first; `next_before` lists the page after (None on the last)."""
+        page = await store.page_of_runs(limit, before)
+        return {
+            "runs": [run_brief(record) for record in page.runs],
+            "next_before": page.next_before,
+        }
+
+    @router.delete("/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
+    async def delete_run_route(run_id: RunId) -> Response:
+        """Delete a run and everything measured of it; refused (409) while it runs."""
+        await delete_run(store, runs, run_id)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @router.patch("/runs/{run_id}")
+    async def label_run(run_id: RunId, body: RunLabels) -> dict[str, Any]:
+        """Give a run a title or a note (a field left out stays, an empty one is cleared)."""
+        record = await store.label_run(run_id, body.changes())
+        if record is None:
+            raise RunNotFound(run_id)
+        return run_brief(record)
+
+    @router.post("/series", status_code=status.HTTP_201_CREATED)
+    async def start_series(body: SeriesRequest) -> dict[str, Any]:
+        """Run every variant of the scenario one after another with the same load and params;
+        refused (409) while a run or another series goes."""
+        series = await series_runner.start(body)
+        return {
+            "id": series.id,
+            "runs": [run.id for run in series.runs],
+            "variants": [request.variant for request in series.requests],
+        }
+
+    @router.get("/series/{series_id}")
+    async def get_series(series_id: SeriesId) -> dict[str, Any]:
+        record = await store.get_series(series_id)
+        if record is None:
+            raise SeriesNotFound(series_id)
+        return series_json(record, series_runner)
+
+    @router.post("/series/{series_id}/cancel")
+    async def cancel_series(series_id: SeriesId) -> dict[str, Any]:
+        """Cancel the series' current run and skip the variants not run yet."""
+        return {"id": series_id, "status": await series_runner.cancel(series_id)}
 
     @router.get("/runs/{run_id}")
     async def get_run(run_id: RunId) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from playground.guard import Guard, HostRule
 from playground.lesson_pages import lessons_router
 from playground.pages import pages_router
 from playground.runs import RunManager
+from playground.series import SeriesRunner
 from playground.settings import Settings
 from playground.store import RunRecord, RunStore
 from playground.supervisor import LabSupervisor
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runs = RunManager(
         store, lab, request_timeout_s=settings.request_timeout_s, deadline_s=settings.run_deadline_s
     )
+    series_runner = SeriesRunner(runs, store)
     templates = make_templates()
 
     def render_summary(record: RunRecord) -> str:
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:  # on SIGTERM or Ctrl-C: a run in flight is stored interrupted, with its rows
+            await series_runner.close()
             await runs.close()
             await lab.stop()
             await store.close()
@@ -65,7 +68,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         Guard, hosts=HostRule(settings.host, settings.port), respond=errors.for_error
     )
     app.mount("/static", StaticFiles(directory=asset_dir("static")), name="static")
-    app.include_router(api_router(store=store, runs=runs, lab=lab, render_summary=render_summary))
-    app.include_router(pages_router(templates=templates, store=store, runs=runs, lab=lab))
+    app.include_router(
+        api_router(
+            store=store,
+            runs=runs,
+            series_runner=series_runner,
+            lab=lab,
+            render_summary=render_summary,
+        )
+    )
+    app.include_router(
+        pages_router(
+            templates=templates, store=store, runs=runs, series_runner=series_runner, lab=lab
+        )
+    )
     app.include_router(lessons_router(templates=templates, store=store, lab=lab))
     return app

@@ -10,7 +10,16 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-__all__ = ["MAX_HISTORY", "MAX_RUN_ID", "HistoryLimit", "RunId", "RunIds"]
+__all__ = [
+    "MAX_HISTORY",
+    "MAX_RUN_ID",
+    "Before",
+    "HistoryLimit",
+    "RunId",
+    "RunIds",
+    "SeriesId",
+    "SeriesQuery",
+]
 
 MAX_RUN_ID = 2**53
 MAX_HISTORY = 500
@@ -24,4 +33,14 @@ HistoryLimit = Annotated[
 RunIds = Annotated[
     list[Annotated[int, Query(ge=1, le=MAX_RUN_ID)]] | None,
     Query(description="The runs to compare."),
+]
+SeriesId = Annotated[
+    int, Path(ge=1, le=MAX_RUN_ID, description="A series' id, as `POST /api/series` returned it.")
+]
+SeriesQuery = Annotated[
+    int | None, Query(ge=1, le=MAX_RUN_ID, description="The series whose runs to compare.")
+]
+Before = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_RUN_ID, description="List only runs older than this run id (paging)."),
 ]

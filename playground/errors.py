@@ -16,7 +16,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.templating import Jinja2Templates
 
 from playground.load import LOAD_MODELS
-from playground.runs import RunInProgress, RunNotFound, RunNotRunning
+from playground.runs import RunInProgress, RunNotFound, RunNotRunning, SeriesInProgress
+from playground.series import SeriesNotFound, SeriesNotRunning
 from playground.supervisor import LabUnavailable
 
 __all__ = [
@@ -70,8 +71,11 @@ STATUSES: Mapping[type[Exception], int] = {
     CrossSite: 403,
     RunNotFound: 404,
     LessonNotFound: 404,
+    SeriesNotFound: 404,
     RunInProgress: 409,
     RunNotRunning: 409,
+    SeriesInProgress: 409,
+    SeriesNotRunning: 409,
     BodyTooLarge: 413,
     RequestValidationError: 422,
     LabUnavailable: 503,

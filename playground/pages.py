@@ -11,15 +11,16 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from playground.api import cancel_answer
-from playground.bounds import RunId, RunIds
+from playground.api import cancel_answer, delete_run
+from playground.bounds import Before, RunId, RunIds, SeriesQuery
 from playground.errors import RunNotFound, validation_messages
 from playground.guess import GUESS_REQUIRED, shape_choices
 from playground.load import LOAD_MODELS
 from playground.predict import predict
 from playground.runs import RunManager
 from playground.scenarios import SCENARIOS, Scenario
-from playground.schemas import LabSettingsIn, RunRequest
+from playground.schemas import LabSettingsIn, RunLabels, RunRequest, SeriesRequest
+from playground.series import SeriesNotFound, SeriesRunner
 from playground.settings import LabSettings
 from playground.store import RunRecord, RunStore
 from playground.supervisor import LabSupervisor
@@ -28,6 +29,9 @@ DEFAULT_SCENARIO = "sleep"
 DEFAULT_LOAD = "burst"
 PARAM_PREFIX = "param."
 MAX_COMPARED = 4
+HISTORY_PAGE = 50
+SPAN_MARGIN = 1.05
+"""A timeline spans its run and a little more, so the last bar does not touch the edge."""
 PREDICT_FIRST = "predict_first"
 """The form's switch: guess before the run, the answer hidden until revealed."""
 SWITCH_ON = frozenset({"1", "on", "true", "yes"})
@@ -141,8 +145,20 @@ def time_span(record: RunRecord) -> float:
     return max(measured, predicted)
 
 
+def bystander_max(records: list[RunRecord]) -> float:
+    """The worst bystander latency of any of these runs, in ms: one scale for all their strips."""
+    return max(
+        (record.summary["bystander_max_ms"] for record in records if record.summary), default=0.0
+    )
+
+
 def pages_router(
-    *, templates: Jinja2Templates, store: RunStore, runs: RunManager, lab: LabSupervisor
+    *,
+    templates: Jinja2Templates,
+    store: RunStore,
+    runs: RunManager,
+    series_runner: SeriesRunner,
+    lab: LabSupervisor,
 ) -> APIRouter:
     router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -182,36 +198,67 @@ def pages_router(
             context.pop("prediction", None)
         return context
 
+    async def history_context(before: int | None = None) -> dict[str, Any]:
+        page = await store.page_of_runs(HISTORY_PAGE, before)
+        return {
+            "history": page.runs,
+            "next_before": page.next_before,
+            "before": before,
+            "max_compared": MAX_COMPARED,
+        }
+
     @router.get("/")
     async def index(request: Request) -> Response:
         """The playground; its query string may set every field of the form (a link that
         reopens a prepared scenario: `form_values_from_query`), never starting a run."""
         linked = form_values_from_query(request.query_params)
-        history = await store.list_runs()
+        history = await history_context()
         context = page_context(None, linked.scenario.id, linked)
-        return render(request, "index.html", history=history, **context)
+        return render(request, "index.html", **history, **context)
 
     @router.get("/runs/{run_id}")
     async def run_page(request: Request, run_id: RunId) -> Response:
         record = await store.get_run(run_id)
         if record is None:
             raise RunNotFound(run_id)
-        history = await store.list_runs()
+        history = await history_context()
         context = page_context(record, record.scenario)
-        return render(request, "index.html", history=history, **context)
+        return render(request, "index.html", **history, **context)
 
     @router.get("/compare")
-    async def compare(request: Request, runs: RunIds = None) -> Response:
-        records = [
-            record
-            for run_id in sorted(set(runs or []))[:MAX_COMPARED]
-            if (record := await store.get_run(run_id))
-        ]
-        if len(records) < 2:
+    async def compare(
+        request: Request, runs: RunIds = None, series: SeriesQuery = None
+    ) -> Response:
+        context: dict[str, Any] = {"records": [], "max_compared": MAX_COMPARED}
+        if series is not None:
+            found = await store.get_series(series)
+            if found is None:
+                raise SeriesNotFound(series)
+            live = series_runner.live(series)
+            context["series"] = found
+            context["series_status"] = live.status if live is not None else found.status
+            ids = found.run_ids
+        else:
+            ids = sorted(set(runs or []))
+            if len(ids) > MAX_COMPARED:
+                errors = [f"compare at most {MAX_COMPARED} runs; you ticked {len(ids)}"]
+                return render(request, "compare.html", 422, errors=errors, **context)
+        records = [record for run_id in ids if (record := await store.get_run(run_id))]
+        if len(records) < (1 if series is not None else 2):
             errors = [f"tick 2 to {MAX_COMPARED} stored runs to compare"]
-            return render(request, "compare.html", 422, records=[], errors=errors)
-        shared_span = max(time_span(record) for record in records) * 1.05
-        return render(request, "compare.html", records=records, shared_span=shared_span)
+            return render(request, "compare.html", 422, errors=errors, **context)
+        own_spans = {record.id: time_span(record) * SPAN_MARGIN for record in records}
+        return render(
+            request,
+            "compare.html",
+            **{
+                **context,
+                "records": records,
+                "shared_span": max(own_spans.values()),
+                "own_spans": own_spans,
+                "bystander_max": bystander_max(records),
+            },
+        )
 
     @router.get("/partials/form")
     async def form_partial(request: Request, scenario: str = DEFAULT_SCENARIO) -> Response:
@@ -223,8 +270,46 @@ def pages_router(
         return render(request, "_variant.html", **variant_context(form))
 
     @router.get("/partials/history")
-    async def history_partial(request: Request) -> Response:
-        return render(request, "_history.html", history=await store.list_runs())
+    async def history_partial(request: Request, before: Before = None) -> Response:
+        """The history, newest first, a page at a time: `before` lists the runs older than it."""
+        return render(request, "_history.html", **await history_context(before))
+
+    @router.delete("/runs/{run_id}")
+    async def delete_run_page(run_id: RunId) -> Response:
+        """The history's delete button: like `DELETE /api/runs/{id}`, then the history redraws."""
+        await delete_run(store, runs, run_id)
+        return Response(status_code=204, headers={"HX-Trigger": "runs-changed"})
+
+    @router.post("/runs/{run_id}/labels")
+    async def label_run(request: Request, run_id: RunId) -> Response:
+        """The inline title and note form: like `PATCH /api/runs/{id}`, answering `_labels.html`."""
+        form = {key: str(value) for key, value in (await request.form()).items()}
+        try:
+            labels = RunLabels.model_validate(
+                {key: form[key] for key in ("title", "note") if key in form}
+            )
+        except ValidationError as error:
+            return render(request, "_errors.html", 422, errors=error_messages(error))
+        record = await store.label_run(run_id, labels.changes())
+        if record is None:
+            raise RunNotFound(run_id)
+        response = render(request, "_labels.html", record=record)
+        response.headers["HX-Trigger"] = "runs-changed"
+        return response
+
+    @router.post("/series")
+    async def start_series(request: Request) -> Response:
+        """The form's "Run every variant": the series starts and the page opens its comparison."""
+        form = {key: str(value) for key, value in (await request.form()).items()}
+        try:
+            run_request = request_from_form(form)
+            body = SeriesRequest.model_validate(
+                run_request.model_dump(exclude={"variant"}), strict=False
+            )
+            series = await series_runner.start(body)
+        except ValidationError as error:
+            return render(request, "_errors.html", 422, errors=error_messages(error))
+        return Response(status_code=204, headers={"HX-Redirect": f"/compare?series={series.id}"})
 
     @router.post("/runs")
     async def start_run(request: Request) -> Response:

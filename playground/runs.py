@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -28,7 +29,14 @@ from playground.stats import summarize
 from playground.store import RunStore
 from playground.supervisor import LabSupervisor, LabUnavailable
 
-__all__ = ["Measured", "RunInProgress", "RunManager", "RunNotFound", "RunNotRunning"]
+__all__ = [
+    "Measured",
+    "RunInProgress",
+    "RunManager",
+    "RunNotFound",
+    "RunNotRunning",
+    "SeriesInProgress",
+]
 
 log = logging.getLogger("playground.runs")
 
@@ -53,6 +61,15 @@ class RunInProgress(RuntimeError):
             "(runs that share the lab would spoil each other's measurements)"
         )
         self.run_id = run_id
+
+
+class SeriesInProgress(RuntimeError):
+    def __init__(self, series_id: int) -> None:
+        super().__init__(
+            f"series {series_id} is still running every variant on the lab; wait for it to end "
+            "or cancel it (runs that share the lab would spoil each other's measurements)"
+        )
+        self.series_id = series_id
 
 
 class RunNotFound(LookupError):
@@ -127,12 +144,32 @@ class RunManager:
         """A harness process started ahead of the next run, importing while nothing runs."""
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self.series_id: int | None = None
+        """A series (`playground.series`) holding the lab between its runs: only its runs start."""
 
     def live(self, run_id: int) -> Run | None:
         return self.active if self.active is not None and self.active.id == run_id else None
 
     def busy(self) -> bool:
-        return self.active is not None and not self.active.ended
+        return self.series_id is not None or (self.active is not None and not self.active.ended)
+
+    def _refuse_if_busy(self, series_id: int | None = None) -> None:
+        if self.series_id is not None and self.series_id != series_id:
+            raise SeriesInProgress(self.series_id)
+        if self.active is not None and not self.active.ended:
+            raise RunInProgress(self.active.id)
+
+    async def hold(self, create_series: Callable[[], Awaitable[int]]) -> int:
+        """Hold the lab for a series, whose id `create_series` makes once the lab is free; its
+        runs start with `series_id`, everyone else's are refused until `release`."""
+        async with self._lock:
+            self._refuse_if_busy()
+            self.series_id = await create_series()
+            return self.series_id
+
+    def release(self, series_id: int) -> None:
+        if self.series_id == series_id:
+            self.series_id = None
 
     async def measured(self, run_id: int) -> Measured:
         """This run's rows and pings so far: from memory while it is live, else the store."""
@@ -151,10 +188,9 @@ class RunManager:
     def limits(self, request: RunRequest) -> Limits:
         return Limits(self.request_timeout_s, self.deadline_s + request.arrival.planned_s)
 
-    async def start(self, request: RunRequest) -> Run:
+    async def start(self, request: RunRequest, *, series_id: int | None = None) -> Run:
         async with self._lock:
-            if self.active is not None and not self.active.ended:
-                raise RunInProgress(self.active.id)
+            self._refuse_if_busy(series_id)
             if self.lab.info is None:
                 raise LabUnavailable("the lab is not running; it is being restarted")
             await self.lab.check_helpers()  # a dead upstream or process pool is restarted first
@@ -167,6 +203,7 @@ class RunManager:
                 request=request.model_dump(mode="json"),
                 lab={"settings": asdict(self.lab.settings), "info": self.lab.info.to_json()},
                 prediction=asdict(prediction),
+                series_id=series_id,
             )
             run = Run(run_id, request, prediction)
             target = Target(
@@ -184,8 +221,7 @@ class RunManager:
     async def reconfigure(self, settings: LabSettings) -> None:
         """Restart the lab with new settings, never under a run."""
         async with self._lock:
-            if self.active is not None and not self.active.ended:
-                raise RunInProgress(self.active.id)
+            self._refuse_if_busy()
             previous = self.lab.settings
             try:
                 await self.lab.restart(settings)

@@ -24,7 +24,9 @@ __all__ = [
     "Ramp",
     "Rate",
     "RequestRow",
+    "RunLabels",
     "RunRequest",
+    "SeriesRequest",
     "ShapeGuess",
     "Summary",
     "Users",
@@ -42,6 +44,29 @@ def _non_finite_as_text(value: Any) -> Any:
     if isinstance(value, list):
         return [_non_finite_as_text(item) for item in value]
     return value
+
+
+def _check_request(scenario_id: str, variant: str | None, params: dict[str, int]) -> None:
+    """A known scenario, one of its variants (unless None), and params within its limits."""
+    scenario = SCENARIOS.get(scenario_id)
+    if scenario is None:
+        raise ValueError(f"unknown scenario {scenario_id!r}; choose one of: {', '.join(SCENARIOS)}")
+    if variant is not None and variant not in scenario.variants_by_id:
+        raise ValueError(
+            f"unknown variant {variant!r} of scenario {scenario.id!r}; "
+            f"choose one of: {', '.join(scenario.variants_by_id)}"
+        )
+    known = {param.name: param for param in scenario.params}
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ValueError(
+            f"unknown parameter {', '.join(unknown)} for scenario {scenario.id!r}; "
+            f"it takes: {', '.join(known) or 'none'}"
+        )
+    for name, value in params.items():
+        param = known[name]
+        if not param.min <= value <= param.max:
+            raise ValueError(f"{name} must be within {param.describe_range()}, not {value:,}")
 
 
 class _Frozen(BaseModel):
@@ -94,27 +119,7 @@ class RunRequest(_Frozen):
 
     @model_validator(mode="after")
     def _known_scenario_variant_and_params(self) -> RunRequest:
-        scenario = SCENARIOS.get(self.scenario)
-        if scenario is None:
-            raise ValueError(
-                f"unknown scenario {self.scenario!r}; choose one of: {', '.join(SCENARIOS)}"
-            )
-        if self.variant not in scenario.variants_by_id:
-            raise ValueError(
-                f"unknown variant {self.variant!r} of scenario {scenario.id!r}; "
-                f"choose one of: {', '.join(scenario.variants_by_id)}"
-            )
-        known = {param.name: param for param in scenario.params}
-        unknown = sorted(set(self.params) - set(known))
-        if unknown:
-            raise ValueError(
-                f"unknown parameter {', '.join(unknown)} for scenario {scenario.id!r}; "
-                f"it takes: {', '.join(known) or 'none'}"
-            )
-        for name, value in self.params.items():
-            param = known[name]
-            if not param.min <= value <= param.max:
-                raise ValueError(f"{name} must be within {param.describe_range()}, not {value:,}")
+        _check_request(self.scenario, self.variant, self.params)
         return self
 
     def full_params(self) -> dict[str, int]:
@@ -202,3 +207,50 @@ class BystanderRow(TypedDict):
     at_s: float
     latency_ms: float | None
     error: str | None
+
+
+class SeriesRequest(_Frozen):
+    """Every variant of a scenario, one after another: a run's body without `variant`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _non_finite_as_text(cls, data: Any) -> Any:
+        return _non_finite_as_text(data)
+
+    scenario: str = Field(examples=["sleep"])
+    arrival: Arrival = Field(default_factory=lambda: Burst())
+    params: dict[str, int] = Field(default_factory=dict, examples=[{"delay_ms": 200}])
+
+    @model_validator(mode="after")
+    def _valid_for_its_scenario(self) -> SeriesRequest:
+        _check_request(self.scenario, None, self.params)  # a scenario's variants share its params
+        return self
+
+    def runs(self) -> list[RunRequest]:
+        """One run per variant, in the order the scenario lists them."""
+        return [
+            RunRequest(
+                scenario=self.scenario, variant=variant.id, arrival=self.arrival, params=self.params
+            )
+            for variant in SCENARIOS[self.scenario].variants
+        ]
+
+
+MAX_TITLE_CHARS = 120
+MAX_NOTE_CHARS = 2_000
+
+
+class RunLabels(_Frozen):
+    """A run's title and note, as a person gives them: a field left out stays as it is, an
+    empty one (or null) is cleared."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, str_strip_whitespace=True)
+
+    title: str | None = Field(None, max_length=MAX_TITLE_CHARS, examples=["the pitfall, live"])
+    note: str | None = Field(None, max_length=MAX_NOTE_CHARS)
+
+    def changes(self) -> dict[str, str | None]:
+        """The fields given, empty ones as None."""
+        return {name: getattr(self, name) or None for name in sorted(self.model_fields_set)}

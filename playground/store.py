@@ -38,7 +38,18 @@ CREATE TABLE IF NOT EXISTS runs (
     status TEXT NOT NULL,
     error TEXT,
     summary TEXT,
-    guess TEXT
+    guess TEXT,
+    title TEXT,
+    note TEXT,
+    series_id INTEGER REFERENCES series(id)
+);
+CREATE TABLE IF NOT EXISTS series (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    variants TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT
 );
 CREATE TABLE IF NOT EXISTS requests (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -86,6 +97,35 @@ class RunRecord:
     summary: Summary | None
     guess: dict[str, Any] | None = None
     """What the learner guessed before the run (`schemas.Guess`), or None: no guess made."""
+    title: str | None = None
+    note: str | None = None
+    series_id: int | None = None
+    """The series (every variant of a scenario, one after another) the run was part of."""
+
+
+@dataclass(frozen=True)
+class RunsPage:
+    """Runs newest first, and the id to list from for the next (older) page, if any."""
+
+    runs: list[RunRecord]
+    next_before: int | None
+
+
+SeriesStatus = Literal["running", "done", "cancelled", "failed", "interrupted"]
+
+
+@dataclass(frozen=True)
+class SeriesRecord:
+    """Every variant of a scenario run one after another with the same load and params."""
+
+    id: int
+    created_at: str
+    scenario: str
+    variants: list[str]
+    status: SeriesStatus
+    error: str | None
+    run_ids: list[int]
+    """Its runs so far, in the order they ran."""
 
 
 def _record(row: aiosqlite.Row) -> RunRecord:
@@ -101,7 +141,14 @@ def _record(row: aiosqlite.Row) -> RunRecord:
         error=row["error"],
         summary=json.loads(row["summary"]) if row["summary"] else None,
         guess=json.loads(row["guess"]) if row["guess"] else None,
+        title=row["title"],
+        note=row["note"],
+        series_id=row["series_id"],
     )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class StoreUnusable(Exception):
@@ -116,6 +163,9 @@ class StoreUnusable(Exception):
 ADDED_COLUMNS: dict[tuple[str, str], str] = {
     ("requests", "arrived_s"): "REAL",
     ("runs", "guess"): "TEXT",
+    ("runs", "title"): "TEXT",
+    ("runs", "note"): "TEXT",
+    ("runs", "series_id"): "INTEGER REFERENCES series(id)",
 }
 """Columns added since the first release: `open` adds them to an older database, empty."""
 
@@ -228,6 +278,11 @@ class RunStore:
             "error = 'the playground stopped while this run was in flight' "
             "WHERE status = 'running'"
         )
+        await self.db.execute(
+            "UPDATE series SET status = 'interrupted', "
+            "error = 'the playground stopped while this series was going' "
+            "WHERE status = 'running'"
+        )
         await self.db.commit()
         return cursor.rowcount
 
@@ -239,6 +294,7 @@ class RunStore:
         request: dict[str, Any],
         lab: dict[str, Any],
         prediction: dict[str, Any] | None,
+        series_id: int | None = None,
     ) -> int:
         """Store a new run as `running`. The request's `guess`, if any, goes to a column of its
         own: the settings stay what reruns and exports read."""
@@ -246,15 +302,16 @@ class RunStore:
         guess = request.get("guess")
         cursor = await self.db.execute(
             "INSERT INTO runs (created_at, scenario, variant, request, lab, prediction, status, "
-            "guess) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)",
+            "guess, series_id) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)",
             (
-                datetime.now(UTC).isoformat(timespec="seconds"),
+                _now(),
                 scenario,
                 variant,
                 json.dumps(settings),
                 json.dumps(lab),
                 json.dumps(prediction) if prediction is not None else None,
                 json.dumps(guess) if guess is not None else None,
+                series_id,
             ),
         )
         await self.db.commit()
@@ -337,10 +394,74 @@ class RunStore:
         return _record(row) if row else None
 
     async def list_runs(self, limit: int = 50) -> list[RunRecord]:
+        return (await self.page_of_runs(limit)).runs
+
+    async def page_of_runs(self, limit: int = 50, before: int | None = None) -> RunsPage:
+        """`limit` runs newest first, older than run `before` when given."""
         async with self.db.execute(
-            "SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)
+            "SELECT * FROM runs WHERE id < ? ORDER BY id DESC LIMIT ?",
+            (before if before is not None else 2**63 - 1, limit + 1),
         ) as cursor:
-            return [_record(row) for row in await cursor.fetchall()]
+            records = [_record(row) for row in await cursor.fetchall()]
+        more = len(records) > limit
+        return RunsPage(records[:limit], records[limit - 1].id if more else None)
+
+    async def delete_run(self, run_id: int) -> bool:
+        """Delete a run that has ended, with its rows; False if there is no such run. A run
+        still `running` is left alone (`RunManager` refuses to delete it first)."""
+        cursor = await self.db.execute(
+            "DELETE FROM runs WHERE id = ? AND status != 'running'", (run_id,)
+        )
+        await self.db.commit()
+        return cursor.rowcount == 1
+
+    async def label_run(self, run_id: int, changes: Mapping[str, str | None]) -> RunRecord | None:
+        """Set a run's `title` and/or `note` (None clears one); the run as it is now."""
+        columns = [column for column in ("title", "note") if column in changes]
+        if columns:
+            assignments = ", ".join(f"{column} = ?" for column in columns)
+            await self.db.execute(
+                f"UPDATE runs SET {assignments} WHERE id = ?",
+                (*(changes[column] for column in columns), run_id),
+            )
+            await self.db.commit()
+        return await self.get_run(run_id)
+
+    async def create_series(self, *, scenario: str, variants: Sequence[str]) -> int:
+        cursor = await self.db.execute(
+            "INSERT INTO series (created_at, scenario, variants, status) "
+            "VALUES (?, ?, ?, 'running')",
+            (_now(), scenario, json.dumps(list(variants))),
+        )
+        await self.db.commit()
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def finish_series(self, series_id: int, status: SeriesStatus, error: str | None) -> None:
+        await self.db.execute(
+            "UPDATE series SET status = ?, error = ? WHERE id = ? AND status = 'running'",
+            (status, error, series_id),
+        )
+        await self.db.commit()
+
+    async def get_series(self, series_id: int) -> SeriesRecord | None:
+        async with self.db.execute("SELECT * FROM series WHERE id = ?", (series_id,)) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        async with self.db.execute(
+            "SELECT id FROM runs WHERE series_id = ? ORDER BY id", (series_id,)
+        ) as cursor:
+            run_ids = [run["id"] for run in await cursor.fetchall()]
+        return SeriesRecord(
+            id=row["id"],
+            created_at=row["created_at"],
+            scenario=row["scenario"],
+            variants=json.loads(row["variants"]),
+            status=cast(SeriesStatus, row["status"]),
+            error=row["error"],
+            run_ids=run_ids,
+        )
 
     async def timeline(self, run_id: int) -> list[RequestRow]:
         async with self.db.execute(

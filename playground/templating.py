@@ -46,4 +46,8 @@ def make_templates() -> Jinja2Templates:
     from playground.exports import FORMATS  # here: the exports read asset_dir from this module
 
     templates.env.globals["export_formats"] = FORMATS
+    from playground.schemas import MAX_NOTE_CHARS, MAX_TITLE_CHARS
+
+    templates.env.globals["max_title_chars"] = MAX_TITLE_CHARS
+    templates.env.globals["max_note_chars"] = MAX_NOTE_CHARS
     return templates

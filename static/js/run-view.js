@@ -33,6 +33,7 @@ export class RunView {
     this.lab = labOf(root);
     this.predictedS = numberOr(root.dataset.predicted, 0);
     this.sharedSpanS = numberOr(root.dataset.span, 0);   // a common time axis when comparing
+    this.spanIsExact = false;
     this.model = new RunModel({ total: numberOr(root.dataset.total, 0) });
     this.extent = new Extent();
     this.colours = readColours();
@@ -71,6 +72,15 @@ export class RunView {
     this.resized.disconnect();
     this.stopColours();
     this.model.removeEventListener("change", this.onChange);
+  }
+
+  /** Draw `model` instead (a replay's, `replay.js`): the lanes start over from it. */
+  useModel(model) {
+    this.model.removeEventListener("change", this.onChange);
+    this.model = model;
+    model.addEventListener("change", this.onChange);
+    for (const lane of this.lanes) lane.reset?.();
+    this.painter.schedule();
   }
 
   changed({ newParts, newLanes }) {
@@ -113,8 +123,11 @@ export class RunView {
     const model = this.model;
     const now = model.now();
     this.layout = layoutFor(rootFontPx());
+    // Compared runs (compare.js) span exactly the given axis once ended, the lab's samples after
+    // the last request cut off; otherwise the axis reaches at least to it.
+    const exactSpan = this.spanIsExact && model.finished && this.sharedSpanS > 0;
     this.extent.fit({
-      seconds: Math.max(this.predictedS * 1.05, now * 1.02, this.sharedSpanS, 0.05),
+      seconds: exactSpan ? this.sharedSpanS : Math.max(this.predictedS * 1.05, now * 1.02, this.sharedSpanS, 0.05),
       rows: model.rowCount,
       exact: model.finished,
     });

@@ -1,5 +1,7 @@
 // The bystander strip: every 50 ms the harness pings a trivial `async def` endpoint of the same
-// lab; its latency, on the run's time axis, rises when the lab's event loop is blocked.
+// lab; its latency, on the run's time axis, rises when the lab's event loop is blocked. Runs
+// compared side by side share one latency scale: the worst ping of any of them, the
+// `data-bystander-max` (ms) of an element around the strip.
 
 import { drawMarginLabel, drawPredicted, drawTimeAxis } from "../axis.js";
 import { fitCanvas } from "../painter.js";
@@ -11,6 +13,7 @@ export class BystanderLane {
   constructor(canvas) {
     this.canvas = canvas;
     this.element = canvas;
+    this.drawn = { ymax: 0 };
   }
 
   draw(scene) {
@@ -24,9 +27,11 @@ export class BystanderLane {
     const last = pings[pings.length - 1];
     const pendingFrom = last ? last.at_s + Math.max(PING_EVERY_S, (last.latency_ms ?? 0) / 1000) : 0;
     const pendingMs = model.finished ? 0 : Math.max(0, (scene.now - pendingFrom) * 1000);
-    let worst = pendingMs;
+    const shared = Number.parseFloat(this.canvas.closest("[data-bystander-max]")?.dataset.bystanderMax);
+    let worst = Math.max(pendingMs, Number.isFinite(shared) ? shared : 0);
     for (const ping of pings) worst = Math.max(worst, ping.latency_ms ?? 0);
     const ymax = Math.max(20, worst * 1.1);
+    this.drawn = { ymax };
     const y = (ms) => box.bottom - (ms / ymax) * box.height;
 
     g.clearRect(0, 0, width, height);

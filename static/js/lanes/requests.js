@@ -25,6 +25,11 @@ export class RequestsLane {
     this.bars = 0;          // rectangles on the layer
   }
 
+  /** Forget what the layer shows: the next frame paints the model's finished rows afresh. */
+  reset() {
+    this.layer.key = "";
+  }
+
   draw(scene) {
     const { model, layout, colours } = scene;
     const { context: g, width, height } = fitCanvas(this.canvas);
