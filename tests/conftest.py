@@ -16,7 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
+from bench.tools import CHROMIUM, CHROMIUM_ARGS
 from playground.ports import free_port
 
 RUN_TIMEOUT_S = 180.0
@@ -109,6 +111,15 @@ def playground(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Playground]
     server = start_playground(tmp_path_factory.mktemp("playground") / "runs.sqlite3")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, for a module's page tests (never a downloaded browser)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture

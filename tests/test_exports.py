@@ -26,9 +26,8 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from bench.tools import CHROMIUM, CHROMIUM_ARGS
 from playground.exports import FORMATS, RunExport
 from playground.exports.to_svg import MERGE_ABOVE, PLOT_HEIGHT
 from playground.ports import free_port
@@ -57,14 +56,6 @@ LAB_START_S = 120  # generous: eight test runs may share two cores
 def blocking_run(playground: Playground) -> dict[str, Any]:
     """The pitfall: `time.sleep` in `async def`, one request in the handler at a time."""
     return playground.run(burst("async-blocking", BLOCKING_REQUESTS, delay_ms=60))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def download(playground: Playground, run_id: int, name: str) -> httpx.Response:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import select
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from bench.tools import CHROMIUM, CHROMIUM_ARGS
 from playground.errors import MAX_BODY_BYTES
 from tests.conftest import Playground, burst
 
@@ -194,14 +193,6 @@ def test_a_body_just_under_the_limit_is_read_and_validated(playground: Playgroun
     response = playground.client.post("/api/runs", json=padded)
     assert response.status_code == 422
     assert len(response.content) < 2000  # the 422 does not echo the 64 KB back
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_the_run_form_works_under_the_csp_with_no_violation(

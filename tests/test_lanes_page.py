@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from bench.tools import CHROMIUM, CHROMIUM_ARGS
 from playground.lab.sampler import LAG_INTERVAL_S
 from tests.conftest import Playground, burst, start_playground
 
@@ -61,14 +60,6 @@ def small_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Playground]:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

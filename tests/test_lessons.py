@@ -13,9 +13,8 @@ from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from bench.tools import CHROMIUM, CHROMIUM_ARGS
 from playground.lab.info import LabInfo
 from playground.lessons import LESSONS, Lesson, Step, expected_shape
 from playground.scenarios import SCENARIOS
@@ -127,14 +126,6 @@ def test_a_reveal_of_an_unknown_run_is_refused_in_words(playground: Playground) 
 
 
 # --- the page in Chromium -----------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from bench.tools import CHROMIUM, CHROMIUM_ARGS
 from playground.pages import form_values_from_query
 from tests.conftest import Playground
 
@@ -43,14 +42,6 @@ FORM_FIELDS = """
   return values;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
