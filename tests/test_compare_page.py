@@ -15,13 +15,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import Playground, burst
-from tests.test_browser import browser, console_error  # noqa: F401 (fixture)
+from tests.test_browser import console_error
 
 HELLO = {"scenario": "hello", "variant": "async", "arrival": {"model": "burst", "requests": 1}}
 
 
 @pytest.fixture
-def screen(browser: Browser, playground: Playground) -> Iterator[Page]:  # noqa: F811
+def screen(browser: Browser, playground: Playground) -> Iterator[Page]:
     """A presenter's screen, 1920 x 1080, on the home page; no errors in its console."""
     page = browser.new_page(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
     errors: list[str] = []
