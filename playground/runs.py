@@ -288,7 +288,7 @@ class RunManager:
                 run.id,
                 status=run.outcome,
                 error=run.error,
-                summary=summarize(run.rows, run.pings, run.prediction),
+                summary=summarize(run.rows, run.pings, run.prediction, run.outcome),
                 rows=rows,
                 bystander=pings,
                 lanes=run.lanes,
