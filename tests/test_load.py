@@ -141,8 +141,9 @@ def sleep_request(variant: str, arrival: dict[str, Any], delay_ms: int = 200) ->
 def test_burst_predicts_waves() -> None:
     prediction = predict(sleep_request("sync", {"model": "burst", "requests": 100}), LAB)
     assert prediction.makespan_s == pytest.approx(0.6)
-    assert prediction.formula.startswith("ceil(N=100 / min(C=100, 40 threads)) = 3 waves")
-    assert prediction.model_text is None  # the variant's own burst model fits
+    assert "ceil(N / min(C=100, 40 threads)) = 3 waves" in prediction.formula
+    # the variant's own burst model fits, after every request's own work on the event loop
+    assert prediction.model_text == "N × loop cost + ceil(N / min(C, threadpool = 40)) × delay"
 
 
 def test_users_predict_their_own_formula_not_the_bursts() -> None:

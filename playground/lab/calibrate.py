@@ -38,8 +38,8 @@ THREAD_HOP = "thread_hop_ms"
 
 PATH = "/s/hello/async"
 """The lab's cheapest endpoint: what is left is what every request costs."""
-BURST = 50
-ROUNDS = 5
+BURST = 40
+ROUNDS = 3
 HOPS = 200
 
 

@@ -158,7 +158,7 @@ def _orm_engine(path: Path) -> AsyncEngine:
 CONNECTION_MS = "aiosqlite_connection_ms"
 
 
-async def _time_connection(path: Path, tries: int = 20) -> float:
+async def _time_connection(path: Path, tries: int = 10) -> float:
     """ms of the lab's CPU for `async_`'s connection per request around a query that does not
     wait: a thread started, a connect, the function registered, the hops there and back, the
     close. CPU time, not wall time: under the GIL it is what a hundred at once queue for."""
