@@ -30,6 +30,9 @@ class Sizes:
     isolation_turns: int = 3
     crowd_clients: int = 200
     crowd_rows: int = 10_000
+    prediction_scenarios: tuple[str, ...] = ()
+    """Scenarios whose every variant is run at its default load; empty: all of them."""
+    connections_burst: int = 1_000
 
 
 FULL = Sizes()
@@ -55,4 +58,6 @@ SMOKE = Sizes(
     isolation_turns=1,
     crowd_clients=20,
     crowd_rows=300,
+    prediction_scenarios=("hello",),
+    connections_burst=100,
 )

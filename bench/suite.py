@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bench import agreement, app, fidelity, isolation, throughput
+from bench import agreement, app, fidelity, isolation, predictions, throughput
 from bench.report import Measure, Row, failed
 from bench.sizes import Sizes
 
@@ -31,6 +31,7 @@ def benchmarks(sizes: Sizes) -> dict[str, Benchmark]:
         "locust": Benchmark(agreement.measures(sizes), lambda: agreement.measure(sizes)),
         "app": Benchmark(app.measures(sizes), lambda: app.measure(sizes)),
         "isolation": Benchmark(isolation.measures(sizes), lambda: isolation.measure(sizes)),
+        "predictions": Benchmark(predictions.measures(sizes), lambda: predictions.measure(sizes)),
     }
 
 

@@ -35,7 +35,7 @@ class Settings:
     request_timeout_s: float = 60.0
     run_deadline_s: float = 120.0
     lab_start_timeout_s: float = 60.0
-    """The lab calibrates its costs as it starts: a few seconds, many more on a loaded machine."""
+    """The lab calibrates its costs as it starts: seconds, many more on a loaded machine."""
 
     @property
     def url(self) -> str:

@@ -47,8 +47,7 @@ def verdict(
         return Verdict(kind="agrees", agrees=True, off_pct=pct, text=text)
     side = "over" if off > 0 else "under"
     gap = (
-        f"Measured {makespan_s:,.2f} s is {abs(pct)}% {side} the prediction of "
-        f"{predicted_s:,.2f} s"
+        f"Measured {makespan_s:,.2f} s is {abs(pct)}% {side} the prediction of {predicted_s:,.2f} s"
     )
     if prediction.partial:
         text = f"{gap}, as the lesson says: the model leaves out {prediction.partial}."

@@ -82,7 +82,9 @@ CALIBRATED = LabInfo(
 )
 
 
-def burst(requests: int, concurrency: int | None = None, connections: str = "new") -> dict[str, Any]:
+def burst(
+    requests: int, concurrency: int | None = None, connections: str = "new"
+) -> dict[str, Any]:
     return {
         "model": "burst",
         "requests": requests,

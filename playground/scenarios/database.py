@@ -20,11 +20,11 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from time import process_time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from pathlib import Path
+from time import process_time
 from typing import Annotated
 
 import aiosqlite
