@@ -272,6 +272,7 @@ SCENARIO = Scenario(
             model=models.per_worker(
                 HTTPX_MAX_CONNECTIONS, "pooled connection", _latency_s, loop=(POOLED_CALL,)
             ),
+            partial="that httpx's pool spends more CPU a call the more connections it holds",
             model_text="ceil(N / min(C, 100 pooled connections)) × latency",
         ),
         Variant(
@@ -288,6 +289,7 @@ SCENARIO = Scenario(
                 "model counts it, one client after another on the loop: that is the lesson."
             ),
             model=models.unlimited(_latency_s, loop=(NEW_CLIENT_CALL,)),
+            partial="that building a client slows down while a hundred others are alive at once",
             model_text="ceil(N / C) × latency, each after its client was built on the loop",
         ),
         Variant(
