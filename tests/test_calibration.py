@@ -30,28 +30,30 @@ def test_info_carries_every_per_request_cost_the_models_use(lab: helpers.Helper)
     assert calibration[NEW_CLIENT_CALL_MS] > calibration[POOLED_CALL_MS]
 
 
-def _mean_wait_to_arrive(run: dict[str, Any]) -> float:
+def _makespan(run: dict[str, Any]) -> float:
     rows = run["timeline"]
     assert all(row["error"] is None for row in rows), rows[:3]
-    return statistics.mean(row["arrived_s"] - row["sent_s"] for row in rows)
+    return float(run["summary"]["makespan_s"])
 
 
-def test_kept_alive_connections_reach_the_lab_sooner_than_new_ones(
+def test_a_burst_on_kept_alive_connections_ends_sooner_than_on_new_ones(
     playground: Playground,
 ) -> None:
     def burst(connections: str) -> float:
-        arrival = {"model": "burst", "requests": 300, "connections": connections}
+        arrival = {"model": "burst", "requests": 1_000, "connections": connections}
         run = playground.run(
             {"scenario": "hello", "variant": "async", "arrival": arrival, "params": {}}
         )
         assert run["status"] == "done", run
         assert run["request"]["arrival"]["connections"] == connections  # stored with the run
-        return _mean_wait_to_arrive(run)
+        return _makespan(run)
 
     # Taken in turns, so a busy moment of the machine spoils both kinds alike.
     pairs = [(burst("new"), burst("kept-alive")) for _ in range(3)]
     new, kept = (statistics.median(side) for side in zip(*pairs, strict=True))
-    # Each new connection is accepted by the lab's loop before its request can be read.
+    # Each new connection is accepted by the lab's loop before its request can be read. (The
+    # mean sent → arrived is no measure of it: kept-alive requests all reach the lab at once
+    # and queue there longer, where new ones arrive paced by their connects.)
     assert kept < new, pairs
 
 
