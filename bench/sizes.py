@@ -34,6 +34,9 @@ class Sizes:
     sampler_delay_ms: int = 50
     sampler_s: float = 5.0
     sampler_rounds: int = 5
+    prediction_scenarios: tuple[str, ...] = ()
+    """Scenarios whose every variant is run at its default load; empty: all of them."""
+    connections_burst: int = 1_000
 
 
 FULL = Sizes()
@@ -61,4 +64,6 @@ SMOKE = Sizes(
     crowd_rows=300,
     sampler_s=1.0,
     sampler_rounds=1,
+    prediction_scenarios=("hello",),
+    connections_burst=100,
 )

@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bench import agreement, app, fidelity, isolation, sampler, throughput
+from bench import agreement, app, fidelity, isolation, predictions, sampler, throughput
 from bench.report import Measure, Row, failed
 from bench.sizes import Sizes
 
@@ -32,6 +32,7 @@ def benchmarks(sizes: Sizes) -> dict[str, Benchmark]:
         "app": Benchmark(app.measures(sizes), lambda: app.measure(sizes)),
         "isolation": Benchmark(isolation.measures(sizes), lambda: isolation.measure(sizes)),
         "sampler": Benchmark(sampler.measures(sizes), lambda: sampler.measure(sizes)),
+        "predictions": Benchmark(predictions.measures(sizes), lambda: predictions.measure(sizes)),
     }
 
 

@@ -86,9 +86,9 @@ def error_messages(error: ValidationError) -> list[str]:
 
 
 def form_values(request: RunRequest | None, scenario: Scenario) -> dict[str, Any]:
-    """What the form shows: a stored run's settings, or the scenario's defaults (a load's
-    knobs not in it show their declared defaults)."""
-    values: dict[str, Any] = {"model": DEFAULT_LOAD}
+    """What the form shows: a stored run's settings, or the scenario's defaults, its load too (a
+    load's knobs not in it show their declared defaults)."""
+    values: dict[str, Any] = {"model": DEFAULT_LOAD, **scenario.default_load}
     values.update({f"{PARAM_PREFIX}{p.name}": p.default for p in scenario.params})
     values["variant"] = scenario.variants[0].id
     if request is not None:

@@ -324,7 +324,7 @@ class RunManager:
         try:
             await self.lab.lanes.settle(run)  # before a restart: the old lab's last samples
             rows, pings = await persister.stop()
-            summary = summarize(run.rows, run.pings, run.prediction)
+            summary = summarize(run.rows, run.pings, run.prediction, run.outcome)
             summary["reading"] = read_run(run.rows, run.lanes, self.lab.info, summary)
             await self.store.finish_run(
                 run.id,

@@ -59,7 +59,10 @@ def failure(rows: Sequence[RequestRow]) -> str | None:
 
 
 def summarize(
-    rows: Sequence[RequestRow], bystander: Sequence[BystanderRow], prediction: Prediction | None
+    rows: Sequence[RequestRow],
+    bystander: Sequence[BystanderRow],
+    prediction: Prediction | None,
+    status: str | None = None,
 ) -> Summary:
     ok = [row for row in rows if row["error"] is None and row["received_s"] is not None]
     latencies = [(row["received_s"] - row["sent_s"]) * 1000 for row in ok]  # type: ignore[operator]
@@ -86,11 +89,5 @@ def summarize(
         predicted_throughput_rps=prediction.throughput_rps if prediction else None,
         failure=failure(rows),
         # A stopped run's makespan is not what the model predicts: no verdict on it.
-        verdict=None
-        if stopped
-        else verdict(
-            makespan,
-            prediction.makespan_s if prediction else None,
-            prediction.formula if prediction else "",
-        ),
+        verdict=None if stopped else verdict(makespan, prediction, status),
     )

@@ -21,7 +21,7 @@ from playground.lab.contract import Contract, new_secret
 from playground.lab.info import LabInfo
 from playground.lanes import LaneCollector
 from playground.ports import LOOPBACK, free_port
-from playground.settings import LabSettings
+from playground.settings import LabSettings, Settings
 
 log = logging.getLogger("playground.lab")
 
@@ -37,7 +37,11 @@ class LabUnavailable(RuntimeError):
 
 class LabSupervisor:
     def __init__(
-        self, settings: LabSettings, *, start_timeout_s: float = 30.0, guarded: bool = True
+        self,
+        settings: LabSettings,
+        *,
+        start_timeout_s: float = Settings.lab_start_timeout_s,
+        guarded: bool = True,
     ) -> None:
         self.settings = settings
         self.start_timeout_s = start_timeout_s

@@ -63,6 +63,9 @@ def test_every_knob_has_limits_a_label_a_unit_help_and_a_default_within_them(
     load = LOAD_MODELS[load_id]
     assert load.fields
     for spec in load.fields:
+        if spec.choices:  # a menu: connections
+            assert spec.label and spec.help and spec.default in spec.choices, spec
+            continue
         assert spec.label and spec.unit and spec.help, spec
         assert spec.min < spec.max
         assert spec.default is None or spec.min <= spec.default <= spec.max
@@ -138,8 +141,9 @@ def sleep_request(variant: str, arrival: dict[str, Any], delay_ms: int = 200) ->
 def test_burst_predicts_waves() -> None:
     prediction = predict(sleep_request("sync", {"model": "burst", "requests": 100}), LAB)
     assert prediction.makespan_s == pytest.approx(0.6)
-    assert prediction.formula.startswith("ceil(N=100 / min(C=100, 40 threads)) = 3 waves")
-    assert prediction.model_text is None  # the variant's own burst model fits
+    assert "ceil(N / min(C=100, 40 threads)) = 3 waves" in prediction.formula
+    # the variant's own burst model fits, after every request's own work on the event loop
+    assert prediction.model_text == "N × loop cost + ceil(N / min(C, threadpool = 40)) × delay"
 
 
 def test_users_predict_their_own_formula_not_the_bursts() -> None:

@@ -64,3 +64,83 @@ def test_open_loop_rate_beyond_capacity_backs_up() -> None:
     blocking = predict(request("async-blocking", arrival, delay_ms=100), LAB)
     assert blocking.throughput_rps == pytest.approx(10.0)
     assert blocking.makespan_s == pytest.approx(100 / 10 + 0.1)
+
+
+CALIBRATED = LabInfo(
+    threadpool=40,
+    default_executor=6,
+    cores=2,
+    workers=1,
+    processes=2,
+    pid=1,
+    calibration={
+        "request_new_ms": 0.3,
+        "request_kept_alive_ms": 0.1,
+        "thread_hop_ms": 0.05,
+        "httpx_new_client_call_ms": 20.0,
+    },
+)
+
+
+def burst(
+    requests: int, concurrency: int | None = None, connections: str = "new"
+) -> dict[str, Any]:
+    return {
+        "model": "burst",
+        "requests": requests,
+        "concurrency": concurrency,
+        "connections": connections,
+    }
+
+
+def test_a_trivial_endpoint_predicts_what_each_request_costs_the_loop() -> None:
+    hello = {"scenario": "hello", "arrival": burst(1000), "params": {}}
+    async_ = predict(RunRequest.model_validate({**hello, "variant": "async"}), CALIBRATED)
+    sync = predict(RunRequest.model_validate({**hello, "variant": "sync"}), CALIBRATED)
+    assert async_.makespan_s == pytest.approx(1000 * 0.0003)
+    assert sync.makespan_s == pytest.approx(1000 * (0.0003 + 0.00005))  # and a thread hop each
+    assert [cost.label for cost in sync.costs] == ["request on a new connection", "thread hop"]
+    assert "N=1,000 × 0.35 ms on the loop" in sync.formula
+
+
+def test_the_loop_term_adds_to_the_waves() -> None:
+    prediction = predict(request("sync", burst(100), delay_ms=200), CALIBRATED)
+    assert prediction.makespan_s == pytest.approx(100 * 0.00035 + 3 * 0.2)
+
+
+def test_kept_alive_connections_predict_the_kept_alive_cost() -> None:
+    new = predict(request("async", burst(1000), delay_ms=250), CALIBRATED)
+    kept = predict(request("async", burst(1000, connections="kept-alive"), 250), CALIBRATED)
+    assert new.makespan_s == pytest.approx(1000 * 0.0003 + 0.25)
+    assert kept.makespan_s == pytest.approx(1000 * 0.0001 + 0.25)
+    assert kept.costs[0].label == "request on a kept-alive connection"
+
+
+def test_new_connections_are_opened_once_each_and_reused_past_the_concurrency() -> None:
+    prediction = predict(request("async", burst(100, concurrency=10), delay_ms=0), CALIBRATED)
+    assert prediction.makespan_s == pytest.approx(10 * 0.0003 + 90 * 0.0001)
+
+
+def test_a_client_built_per_request_is_a_loop_cost_of_the_variant() -> None:
+    body = {
+        "scenario": "external-api",
+        "variant": "async-new-client",
+        "arrival": burst(100),
+        "params": {"latency_ms": 100},
+    }
+    prediction = predict(RunRequest.model_validate(body), CALIBRATED)
+    assert prediction.makespan_s == pytest.approx(100 * (0.0003 + 0.02) + 0.1)
+
+
+def test_the_loop_caps_a_closed_loop_of_users() -> None:
+    arrival = {"model": "users", "users": 1000, "think_min_s": 0, "think_max_s": 0}
+    prediction = predict(request("async", arrival, delay_ms=0), CALIBRATED)
+    assert prediction.throughput_rps == pytest.approx(1 / 0.0001)
+
+
+def test_every_scenario_default_load_is_a_valid_load() -> None:
+    from playground.scenarios import SCENARIOS
+
+    for scenario in SCENARIOS.values():
+        body = {"scenario": scenario.id, "variant": scenario.variants[0].id}
+        RunRequest.model_validate({**body, "arrival": dict(scenario.default_load)})

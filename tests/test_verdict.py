@@ -1,27 +1,53 @@
-"""The verdict on a run: within a quarter of the prediction agrees, beyond it differs."""
+"""The verdict on a run: within a quarter of the prediction agrees; beyond it, the gap is the
+lesson where the variant's model leaves it out on purpose, else the model missed."""
 
 from __future__ import annotations
 
 import pytest
 
+from playground.load import Prediction
 from playground.verdict import TOLERANCE, verdict
+
+FORMULA = "ceil(N=1 / 1) × 1 s"
+HOLDS = Prediction(makespan_s=1.0, throughput_rps=1.0, formula=FORMULA)
+PARTIAL = Prediction(
+    makespan_s=1.0, throughput_rps=1.0, formula=FORMULA, partial="the pool's own CPU"
+)
 
 
 @pytest.mark.parametrize(
-    ("measured", "agrees", "words"),
-    [(1.0, True, "Within 0%"), (1.2, True, "Within 20%"), (0.8, True, "Within 20%"),
-     (1.3, False, "30% over"), (0.7, False, "30% under")],
+    ("measured", "kind", "words"),
+    [(1.0, "agrees", "within 0%"), (1.2, "agrees", "within 20%"), (0.8, "agrees", "within 20%"),
+     (1.3, "differs", "30% over"), (0.7, "differs", "30% under")],
 )  # fmt: skip
 def test_a_run_agrees_within_a_quarter_of_its_prediction(
-    measured: float, agrees: bool, words: str
+    measured: float, kind: str, words: str
 ) -> None:
-    found = verdict(measured, 1.0, "ceil(N=1 / 1) × 1 s")
+    found = verdict(measured, HOLDS, "done")
     assert found is not None
-    assert found["agrees"] is agrees
-    assert words in found["text"] and "ceil(N=1 / 1) × 1 s" in found["text"]
-    assert (abs(measured - 1.0) <= TOLERANCE) is agrees
+    assert found["kind"] == kind and found["agrees"] is (kind == "agrees")
+    assert words in found["text"] and FORMULA in found["text"]
+    assert (abs(measured - 1.0) <= TOLERANCE) is found["agrees"]
 
 
-@pytest.mark.parametrize(("measured", "predicted"), [(0.0, 1.0), (1.0, None), (1.0, 0.0)])
-def test_nothing_to_compare_gives_no_verdict(measured: float, predicted: float | None) -> None:
-    assert verdict(measured, predicted, "") is None
+def test_a_gap_the_model_leaves_out_on_purpose_reads_as_the_lesson() -> None:
+    found = verdict(2.0, PARTIAL, "done")
+    assert found is not None and found["kind"] == "lesson"
+    assert "as the lesson says" in found["text"] and "the pool's own CPU" in found["text"]
+    near = verdict(1.1, PARTIAL, "done")
+    assert near is not None and near["kind"] == "agrees"
+
+
+@pytest.mark.parametrize("status", ["cancelled", "interrupted", "failed"])
+def test_a_run_that_did_not_finish_gets_no_verdict(status: str) -> None:
+    assert verdict(3.0, HOLDS, status) is None
+
+
+@pytest.mark.parametrize(
+    ("measured", "prediction"),
+    [(0.0, HOLDS), (1.0, None), (1.0, Prediction(0.0, None, ""))],
+)
+def test_nothing_to_compare_gives_no_verdict(
+    measured: float, prediction: Prediction | None
+) -> None:
+    assert verdict(measured, prediction) is None

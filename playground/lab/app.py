@@ -22,6 +22,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import Depends, FastAPI
 
+from playground.lab.calibrate import calibrate_requests
 from playground.lab.contract import Contract
 from playground.lab.guard import Guard
 from playground.lab.info import read_lab_info
@@ -46,6 +47,7 @@ def create_lab_app(contract: Contract | None = None) -> FastAPI:
             for scenario in SCENARIOS.values():
                 if scenario.lab_lifespan is not None:
                     await stack.enter_async_context(scenario.lab_lifespan(app))
+            app.state.calibration.update(await calibrate_requests(app, contract.headers))
             yield
 
     app = FastAPI(title="Async Playground lab", lifespan=lifespan)

@@ -11,12 +11,12 @@ import math
 from abc import abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import Any, Generic, Literal, Protocol, TypeVar, cast
 
 import annotated_types
 from pydantic import BaseModel, ConfigDict, Field
 
-from playground.scenarios.base import QueueModel
+from playground.scenarios.base import Cost, QueueModel
 
 MAX_REQUESTS = 10_000
 """The most requests one run may send, whatever its load model."""
@@ -43,6 +43,14 @@ def knob(
     return Field(default, ge=ge, le=le, title=label, description=help, json_schema_extra=extra)
 
 
+Connections = Literal["new", "kept-alive"]
+CONNECTIONS_HELP = (
+    "new: each request in flight opens its connection as the run goes, and the lab's cost of "
+    "accepting it is part of the measurement; kept alive: the harness opens and tries them "
+    "before the clock starts."
+)
+
+
 @dataclass(frozen=True)
 class Prediction:
     makespan_s: float
@@ -51,6 +59,10 @@ class Prediction:
     """The model with this run's numbers in it, in one line."""
     model_text: str | None = None
     """The load model's formula in symbols, where the variant's own (a burst's) does not fit."""
+    costs: tuple[Cost, ...] = ()
+    """What each request costs the lab's event loop, as the lab calibrated it at its start."""
+    partial: str = ""
+    """What the variant's model leaves out on purpose (`Variant.partial`)."""
 
 
 class LoadArrival(BaseModel):
@@ -63,6 +75,20 @@ class LoadArrival(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
 
     model: str
+    connections: Connections = Field(
+        "new",
+        title="Connections",
+        description=CONNECTIONS_HELP,
+        json_schema_extra={"unit": "", "choices": ["new", "kept-alive"]},
+    )
+
+    @property
+    def kept_alive(self) -> bool:
+        return self.connections == "kept-alive"
+
+    def connections_note(self) -> str:
+        """For the run's header: nothing for new connections, the default."""
+        return ", connections kept alive" if self.kept_alive else ""
 
     @abstractmethod
     def describe(self) -> str:
@@ -113,8 +139,19 @@ class FieldSpec:
     max: float
     integer: bool
     placeholder: str
+    choices: tuple[str, ...] = ()
+    """A choice among words (connections: new or kept-alive), not a number; then min and max
+    mean nothing."""
 
     def to_json(self) -> dict[str, Any]:
+        if self.choices:
+            return {
+                "label": self.label,
+                "help": self.help,
+                "default": self.default,
+                "choices": list(self.choices),
+                "type": "choice",
+            }
         return {
             "label": self.label,
             "unit": self.unit,
@@ -127,14 +164,31 @@ class FieldSpec:
 
 
 def _field_specs(arrival: type[LoadArrival]) -> tuple[FieldSpec, ...]:
-    specs = []
+    specs, choices = [], []
     for name, info in arrival.model_fields.items():
         if name == "model":
+            continue
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if "choices" in extra:
+            words = tuple(str(word) for word in cast(list[Any], extra["choices"]))
+            choices.append(
+                FieldSpec(
+                    name=name,
+                    label=info.title or name,
+                    unit="",
+                    help=info.description or "",
+                    default=info.default,
+                    min=0,
+                    max=0,
+                    integer=False,
+                    placeholder="",
+                    choices=words,
+                )
+            )
             continue
         # As declared: an int knob's limits stay ints, so the form and the API show "1", not "1.0".
         low = cast(float, next(m.ge for m in info.metadata if isinstance(m, annotated_types.Ge)))
         high = cast(float, next(m.le for m in info.metadata if isinstance(m, annotated_types.Le)))
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         specs.append(
             FieldSpec(
                 name=name,
@@ -148,7 +202,7 @@ def _field_specs(arrival: type[LoadArrival]) -> tuple[FieldSpec, ...]:
                 placeholder=str(extra.get("placeholder", "")),
             )
         )
-    return tuple(specs)
+    return (*specs, *choices)  # the numbers first, as the form lays them out
 
 
 def _types(annotation: Any) -> tuple[Any, ...]:
@@ -182,20 +236,38 @@ class LoadModel(Generic[A]):
 
 
 def ms(seconds: float) -> str:
+    """A time in ms, with decimals where it is small enough to need them: "100 ms", "0.28 ms"."""
+    if 0 < seconds < 0.01:
+        return f"{seconds * 1000:.2f} ms"
     return f"{seconds * 1000:,.0f} ms"
 
 
-def capacity_rps(model: QueueModel) -> float:
-    """Requests a second the queue can serve at most: its slots over the service time."""
+def _slots_rps(model: QueueModel) -> float:
     if model.servers is None or model.service_s <= 0:
         return math.inf
     return model.servers / model.service_s
+
+
+def _loop_rps(model: QueueModel) -> float:
+    """Requests a second the event loops get through, each costing them its per-request work
+    (on connections kept alive: a closed loop's users and a rate reuse theirs)."""
+    per_request = model.per_request_s(kept_alive=True)
+    return 1 / per_request if per_request > 0 else math.inf
+
+
+def capacity_rps(model: QueueModel) -> float:
+    """Requests a second the lab can serve at most: its slots over the service time, or what
+    its event loops get through, whichever is less."""
+    return min(_slots_rps(model), _loop_rps(model))
 
 
 def capacity_text(model: QueueModel) -> str:
     capacity = capacity_rps(model)
     if capacity == math.inf:
         return "no limit"
+    if capacity < _slots_rps(model):
+        per_request = model.per_request_s(kept_alive=True)
+        return f"the loop at {ms(per_request)} a request = {capacity:,.1f}/s"
     return f"{model.servers_label} / {ms(model.service_s)} = {capacity:,.1f}/s"
 
 

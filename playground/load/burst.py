@@ -42,7 +42,7 @@ class Burst(LoadArrival):
         return self
 
     def describe(self) -> str:
-        return f"{self.requests:,} requests, {self.in_flight:,} at once"
+        return f"{self.requests:,} requests, {self.in_flight:,} at once{self.connections_note()}"
 
     @property
     def in_flight(self) -> int:
@@ -74,17 +74,27 @@ async def drive(run: Runner, arrival: Burst) -> None:
 
 
 def predict(model: QueueModel, arrival: Burst) -> Prediction:
-    """Waves: ceil(N / slots) of them, each as long as one request's service."""
+    """The event loop's own work for every request, then the waves: ceil(N / slots) of them,
+    each as long as one request's service.
+
+    The two add up rather than overlap: the loop takes requests in one at a time, so the last
+    wave cannot begin before the last request got through it, and a variant that holds the loop
+    (one slot) is one request after another anyway. New connections: C of them are opened as
+    the run goes (the rest reuse them); kept alive: all C were opened before the clock.
+    """
     n, c = arrival.requests, arrival.in_flight
     slots = min(c, model.servers) if model.servers else c
     waves = math.ceil(n / slots)
-    makespan = waves * model.service_s
+    loop = model.loop_s(n, 0 if arrival.kept_alive else c)
+    makespan = loop + waves * model.service_s
     limit = f"min(C={c:,}, {model.servers_label})" if model.servers else f"C={c:,}"
     return Prediction(
         makespan_s=makespan,
         throughput_rps=n / makespan if makespan > 0 else None,
-        formula=f"ceil(N={n:,} / {limit}) = {waves:,} wave{'s' * (waves != 1)}"
+        formula=f"N={n:,} × {ms(loop / n)} on the loop"
+        f" + ceil(N / {limit}) = {waves:,} wave{'s' * (waves != 1)}"
         f" × {ms(model.service_s)} = {makespan:.2f} s",
+        costs=model.costs(arrival.kept_alive),
     )
 
 

@@ -64,7 +64,7 @@ class Ramp(LoadArrival):
     def describe(self) -> str:
         return (
             f"{self.start_users:,} → {self.end_users:,} users over {self.duration_s:g} s,"
-            f" think {self.think_min_s:g}–{self.think_max_s:g} s"
+            f" think {self.think_min_s:g}–{self.think_max_s:g} s{self.connections_note()}"
         )
 
     @property
@@ -126,6 +126,7 @@ def predict(model: QueueModel, arrival: Ramp) -> Prediction:
         formula=f"∫ min(U(t)={arrival.start_users:,}→{arrival.end_users:,} users"
         f" / {cycle:.2f} s per cycle, {capacity_text(model)}) dt over {arrival.duration_s:g} s"
         f" ≈ {requests:,.0f} requests, {throughput:,.1f} req/s on average",
+        costs=model.costs(arrival.kept_alive),
         model_text="∫ min(U(t) / (service + mean think), slots / service) dt over T",
     )
 

@@ -56,7 +56,7 @@ class Rate(LoadArrival):
         return self
 
     def describe(self) -> str:
-        return f"{self.rate_rps:g} req/s for {self.duration_s:g} s"
+        return f"{self.rate_rps:g} req/s for {self.duration_s:g} s{self.connections_note()}"
 
     @property
     def in_flight(self) -> int:
@@ -87,6 +87,7 @@ def predict(model: QueueModel, arrival: Rate) -> Prediction:
         throughput_rps=throughput,
         formula=f"min(R={arrival.rate_rps:g}/s, {capacity_text(model)})"
         f" = {throughput:,.1f} req/s; {arrival.total:,} requests take {busy:.2f} s",
+        costs=model.costs(arrival.kept_alive),
         model_text="max(T, R × T / min(R, slots / service)) + service",
     )
 

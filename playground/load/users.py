@@ -58,7 +58,7 @@ class Users(LoadArrival):
     def describe(self) -> str:
         return (
             f"{self.users:,} users, think {self.think_min_s:g}–{self.think_max_s:g} s,"
-            f" for {self.duration_s:g} s"
+            f" for {self.duration_s:g} s{self.connections_note()}"
         )
 
     @property
@@ -102,6 +102,7 @@ def predict(model: QueueModel, arrival: Users) -> Prediction:
         throughput_rps=throughput if throughput < math.inf else None,
         formula=f"min(U={arrival.users:,} / {cycle:.2f} s per cycle, {capacity_text(model)})"
         f" = {throughput:,.1f} req/s for {arrival.duration_s:g} s",
+        costs=model.costs(arrival.kept_alive),
         model_text="min(U / (service + mean think), slots / service) req/s for T",
     )
 

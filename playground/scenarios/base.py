@@ -34,8 +34,18 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Cost:
+    """Something each request costs the lab's event loop, as the lab measured it at its start."""
+
+    label: str
+    """In words, for the page: "thread hop", "AsyncClient built and called"."""
+    seconds: float
+
+
+@dataclass(frozen=True)
 class QueueModel:
-    """The small model a prediction comes from: `servers` slots, each busy `service_s` a request.
+    """The small model a prediction comes from: `servers` slots, each busy `service_s` a request,
+    and the work each request costs the event loop first, one request after another.
 
     `servers` is None when nothing inside the lab limits how many requests run at once.
     """
@@ -44,6 +54,38 @@ class QueueModel:
     service_s: float
     servers_label: str = ""
     """What the slots are, in words: "40 threads", "1 event loop", "2 processes"."""
+    request_new_s: float = 0.0
+    """The loop's cost of a request on a connection of its own: accept, parse, route, answer."""
+    request_kept_alive_s: float = 0.0
+    """The same on a connection already open."""
+    loop_costs: tuple[Cost, ...] = ()
+    """What the variant itself adds on the loop per request: a thread hop, a client built."""
+    loops: int = 1
+    """Event loops sharing that work: one per lab worker."""
+
+    def loop_s(self, requests: int, new_connections: int) -> float:
+        """Seconds the loops spend on `requests`, `new_connections` of them on a connection of
+        their own and the rest on one kept alive."""
+        own = sum(cost.seconds for cost in self.loop_costs)
+        kept = max(0, requests - new_connections)
+        spent = (
+            min(requests, new_connections) * self.request_new_s
+            + kept * self.request_kept_alive_s
+            + requests * own
+        )
+        return spent / max(1, self.loops)
+
+    def per_request_s(self, kept_alive: bool) -> float:
+        """One request's cost on a loop, on a new or a kept-alive connection."""
+        return self.loop_s(1, 0 if kept_alive else 1)
+
+    def costs(self, kept_alive: bool) -> tuple[Cost, ...]:
+        """What the loop cost is made of, for the page's "calibrated on this machine" line."""
+        if kept_alive:
+            request = Cost("request on a kept-alive connection", self.request_kept_alive_s)
+        else:
+            request = Cost("request on a new connection", self.request_new_s)
+        return (request, *self.loop_costs)
 
 
 @dataclass(frozen=True)
@@ -65,6 +107,10 @@ class Variant:
     No other variant may have one (tests/test_scenario_catalogue.py)."""
     status: int = 200
     """What it answers: 200, or the error that is its lesson (a refused `AsyncSession`)."""
+    partial: str = ""
+    """What the model leaves out on purpose, because the gap it makes is the lesson ("httpx's
+    pool slows down as connections open"): a run off its prediction then reads "as the lesson
+    says", not as a miss. Empty: the model means to hold."""
 
     def explain(self, lab: LabInfo | None) -> str:
         return render_text(self.explanation, lab)
@@ -111,6 +157,11 @@ class Scenario:
     lab_lifespan: LabLifespan | None = None
     """Resources the scenario owns in the lab (a database, a client), opened with the lab and
     put on `app.state`; it may add what it measured to `app.state.calibration`."""
+    default_load: Mapping[str, Any] = field(
+        default_factory=lambda: {"model": "burst", "requests": 100}
+    )
+    """The load that shows this scenario's lesson best, as a run request carries it: the form
+    starts with it when the scenario is picked, and so does every bench of every variant."""
     lab_check: LabCheck | None = None
     """Checks the scenario's helpers (an upstream, a process pool) before a run, restarting a
     dead one; returns what it repaired, or None."""

@@ -196,6 +196,8 @@ SCENARIO = Scenario(
             help="How much CPU each request needs, in ms of this machine's CPU.",
         ),
     ),
+    # Enough to see the GIL take turns; the pitfall still ends in seconds.
+    default_load={"model": "burst", "requests": 20},
     variants=(
         Variant(
             id="sync",

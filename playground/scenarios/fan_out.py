@@ -88,6 +88,8 @@ SCENARIO = Scenario(
         _part("cache_ms", "Cache", 300, "How long the cache read waits."),
         _part("api_ms", "API", 700, "How long the external API call waits."),
     ),
+    # Few enough that each request's three parts can be read inside its bar.
+    default_load={"model": "burst", "requests": 10},
     variants=(
         Variant(
             id="sequential",

@@ -177,7 +177,7 @@ SCENARIO = Scenario(
                 "files they only get in each other's way, and in the loop's: it must win the GIL "
                 "back between their chunks."
             ),
-            model=models.machine_wide("memory bus", _write_s),
+            model=models.machine_wide("memory bus", _write_s, loop=(models.THREAD_HOP,)),
             model_text=f"{_ESTIMATE}: the {{threadpool}} threads share one memory bus",
         ),
         Variant(
@@ -208,7 +208,7 @@ SCENARIO = Scenario(
                 "go only {default_executor} at a time, where `def` would wait {threadpool} at a "
                 "time."
             ),
-            model=models.machine_wide("memory bus", _write_s),
+            model=models.machine_wide("memory bus", _write_s, loop=(models.THREAD_HOP,)),
             model_text=f"{_ESTIMATE}: the default executor's {{default_executor}} threads share it",
         ),
     ),

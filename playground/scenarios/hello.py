@@ -31,6 +31,8 @@ SCENARIO = Scenario(
     name="Hello",
     summary="Each request returns a small JSON at once: only the cost of the path is left.",
     params=(),
+    # Enough requests that what each costs the loop adds up to something on the timeline.
+    default_load={"model": "burst", "requests": 1_000},
     variants=(
         Variant(
             id="sync",

@@ -8,11 +8,15 @@ the process pool's width: each is decided here once, from what the lab reported.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from playground.lab import calibrate
 from playground.lab.info import LabInfo
-from playground.scenarios.base import Params, QueueModel
+from playground.scenarios.base import Cost, Params, QueueModel
 
 __all__ = [
+    "THREAD_HOP",
+    "Calibrated",
     "Model",
     "Service",
     "cores",
@@ -30,87 +34,126 @@ Service = Callable[[Params, LabInfo], float]
 Model = Callable[[Params, LabInfo], QueueModel]
 
 
+@dataclass(frozen=True)
+class Calibrated:
+    """A cost per request on the event loop that the lab measured at its start, by its name in
+    `LabInfo.calibration` (in ms)."""
+
+    key: str
+    label: str
+
+    def cost(self, lab: LabInfo) -> Cost:
+        return Cost(self.label, lab.calibration.get(self.key, 0.0) / 1000)
+
+
+THREAD_HOP = Calibrated(calibrate.THREAD_HOP, "thread hop")
+"""Handing a call to a pool's thread and picking the result up: every `def` endpoint, every
+`run_in_threadpool` or `run_in_executor`."""
+Loop = tuple[Calibrated, ...]
+
+
+def _queue(
+    servers: int | None, service_s: float, label: str, lab: LabInfo, loop: Loop
+) -> QueueModel:
+    return QueueModel(
+        servers,
+        service_s,
+        label,
+        request_new_s=lab.calibration.get(calibrate.REQUEST_NEW, 0.0) / 1000,
+        request_kept_alive_s=lab.calibration.get(calibrate.REQUEST_KEPT_ALIVE, 0.0) / 1000,
+        loop_costs=tuple(cost.cost(lab) for cost in loop),
+        loops=lab.workers,
+    )
+
+
 def _plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count:,} {one if count == 1 else many or one + 's'}"
 
 
-def threadpool(service: Service, *, at_most: int | None = None) -> Model:
+def threadpool(service: Service, *, at_most: int | None = None, loop: Loop = ()) -> Model:
     """FastAPI's threadpool of each worker, for `def` endpoints and `run_in_threadpool`;
     `at_most`: a narrower limit inside each thread's work (a client's connection pool)."""
 
     def model(params: Params, lab: LabInfo) -> QueueModel:
         threads = lab.threadpool if at_most is None else min(lab.threadpool, at_most)
         slots = threads * lab.workers
-        return QueueModel(slots, service(params, lab), _plural(slots, "thread"))
+        label = _plural(slots, "thread")
+        return _queue(slots, service(params, lab), label, lab, (THREAD_HOP, *loop))
 
     return model
 
 
-def default_executor(service: Service) -> Model:
+def default_executor(service: Service, *, loop: Loop = ()) -> Model:
     """asyncio's default executor of each worker: min(32, cores + 4) threads."""
 
     def model(params: Params, lab: LabInfo) -> QueueModel:
         slots = lab.default_executor * lab.workers
-        return QueueModel(slots, service(params, lab), _plural(slots, "thread"))
+        label = _plural(slots, "thread")
+        return _queue(slots, service(params, lab), label, lab, (THREAD_HOP, *loop))
 
     return model
 
 
-def event_loops(service: Service) -> Model:
+def event_loops(service: Service, *, loop: Loop = ()) -> Model:
     """One event loop per lab worker: a request that holds it holds everything."""
 
     def model(params: Params, lab: LabInfo) -> QueueModel:
-        return QueueModel(lab.workers, service(params, lab), _plural(lab.workers, "event loop"))
+        label = _plural(lab.workers, "event loop")
+        return _queue(lab.workers, service(params, lab), label, lab, loop)
 
     return model
 
 
-def per_worker(slots: int, one: str, service: Service, many: str | None = None) -> Model:
+def per_worker(
+    slots: int, one: str, service: Service, many: str | None = None, *, loop: Loop = ()
+) -> Model:
     """`slots` of something each worker holds: one shared connection, a pool of 15."""
 
     def model(params: Params, lab: LabInfo) -> QueueModel:
         total = slots * lab.workers
-        return QueueModel(total, service(params, lab), _plural(total, one, many))
+        return _queue(total, service(params, lab), _plural(total, one, many), lab, loop)
 
     return model
 
 
-def cores(service: Service) -> Model:
+def cores(service: Service, *, loop: Loop = ()) -> Model:
     """Computing in Python: one GIL per worker, never more at once than the cores."""
 
     def model(params: Params, lab: LabInfo) -> QueueModel:
         if lab.workers > lab.cores:
-            return QueueModel(lab.cores, service(params, lab), _plural(lab.cores, "core"))
-        return QueueModel(lab.workers, service(params, lab), _plural(lab.workers, "GIL"))
+            return _queue(lab.cores, service(params, lab), _plural(lab.cores, "core"), lab, loop)
+        label = _plural(lab.workers, "GIL")
+        return _queue(lab.workers, service(params, lab), label, lab, loop)
 
     return model
 
 
-def processes(service: Service) -> Model:
+def processes(service: Service, *, loop: Loop = ()) -> Model:
     """The CPU scenario's process pool of each worker, never wider than the cores."""
 
     def model(params: Params, lab: LabInfo) -> QueueModel:
         width = lab.workers * lab.processes
         if width > lab.cores:
-            return QueueModel(lab.cores, service(params, lab), _plural(lab.cores, "core"))
-        return QueueModel(width, service(params, lab), _plural(width, "process", "processes"))
+            return _queue(lab.cores, service(params, lab), _plural(lab.cores, "core"), lab, loop)
+        label = _plural(width, "process", "processes")
+        return _queue(width, service(params, lab), label, lab, loop)
 
     return model
 
 
-def unlimited(service: Service) -> Model:
+def unlimited(service: Service, *, loop: Loop = ()) -> Model:
     """Nothing in the lab limits how many run at once: only the run's own concurrency."""
 
     def model(params: Params, lab: LabInfo) -> QueueModel:
-        return QueueModel(None, service(params, lab))
+        return _queue(None, service(params, lab), "", lab, loop)
 
     return model
 
 
-def machine_wide(one: str, service: Service) -> Model:
+def machine_wide(one: str, service: Service, *, loop: Loop = ()) -> Model:
     """One of something the whole machine shares, whatever the workers: its memory bus."""
 
     def model(params: Params, lab: LabInfo) -> QueueModel:
-        return QueueModel(1, service(params, lab), f"1 {one}")
+        return _queue(1, service(params, lab), f"1 {one}", lab, loop)
 
     return model

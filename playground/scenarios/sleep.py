@@ -59,12 +59,14 @@ SCENARIO = Scenario(
             "delay_ms",
             "Delay",
             "ms",
-            default=100,
+            default=200,  # long beside what each request costs the harness and the lab
             min=0,
             max=10_000,
             help="How long each request waits.",
         ),
     ),
+    # Two waves of the default threadpool for `def`, and the pitfall over in seconds.
+    default_load={"model": "burst", "requests": 60},
     variants=(
         Variant(
             id="sync",

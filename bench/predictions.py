@@ -1,0 +1,89 @@
+"""Predictions against measurements: every variant of every scenario at the scenario's
+default load, through the real playground API, as a teacher would run them; and a burst of
+1,000 waits on new connections against the same on connections kept alive.
+
+A prediction holds when the measured makespan is within ±25% of it (`playground.verdict`);
+a variant whose model leaves a cost out on purpose (`Variant.partial`) is listed, not judged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.report import Measure, Row
+from bench.servers import Playground, playground
+from bench.sizes import Sizes
+from playground.scenarios import SCENARIOS
+from playground.verdict import TOLERANCE
+
+SECTION = "7 predictions"
+CONNECTIONS_DELAY_MS = 250
+
+
+def _variants(sizes: Sizes) -> list[tuple[str, str]]:
+    chosen = sizes.prediction_scenarios or tuple(SCENARIOS)
+    return [(s, v.id) for s in chosen for v in SCENARIOS[s].variants]
+
+
+def _connection_runs(sizes: Sizes) -> list[str]:
+    return [f"sleep async, {sizes.connections_burst:,} requests, {c} connections"
+            for c in ("new", "kept-alive")]  # fmt: skip
+
+
+def measures(sizes: Sizes) -> list[Measure]:
+    return [(SECTION, f"{s} {v}") for s, v in _variants(sizes)] + [
+        (SECTION, name) for name in _connection_runs(sizes)
+    ]
+
+
+def _row(name: str, run: dict[str, Any], partial: str = "") -> Row:
+    summary, prediction = run.get("summary") or {}, run.get("prediction") or {}
+    measured, predicted = summary.get("makespan_s"), prediction.get("makespan_s")
+    if run["status"] != "done" or not measured or not predicted:
+        return Row(SECTION, name, None, "s", note=f"run {run['status']}: {run.get('error')}")
+    ratio = measured / predicted
+    return Row(
+        SECTION,
+        name,
+        measured,
+        "s",
+        compared=f"predicted {predicted:.2f} s",
+        ratio=ratio,
+        target="" if partial else f"within ±{TOLERANCE:.0%}",
+        met=None if partial else abs(ratio - 1) <= TOLERANCE,
+        note=f"the model leaves out {partial}" if partial else "",
+    )
+
+
+async def _run(server: Playground, body: dict[str, Any]) -> dict[str, Any]:
+    return await server.wait(await server.start_run(body))
+
+
+async def measure(sizes: Sizes) -> list[Row]:
+    rows = []
+    async with playground() as server:
+        for scenario_id, variant_id in _variants(sizes):
+            scenario = SCENARIOS[scenario_id]
+            body = {
+                "scenario": scenario_id,
+                "variant": variant_id,
+                "arrival": dict(scenario.default_load),
+                "params": scenario.default_params(),
+            }
+            run = await _run(server, body)
+            partial = scenario.variants_by_id[variant_id].partial
+            rows.append(_row(f"{scenario_id} {variant_id}", run, partial))
+        for name, connections in zip(_connection_runs(sizes), ("new", "kept-alive"), strict=True):
+            arrival = {
+                "model": "burst",
+                "requests": sizes.connections_burst,
+                "connections": connections,
+            }
+            body = {
+                "scenario": "sleep",
+                "variant": "async",
+                "arrival": arrival,
+                "params": {"delay_ms": CONNECTIONS_DELAY_MS},
+            }
+            rows.append(_row(name, await _run(server, body)))
+    return rows

@@ -1,0 +1,145 @@
+"""What a request costs the lab's event loop on this machine, measured when the lab starts.
+
+The predictions add these to the variants' queue models: a burst of N requests takes the
+loop N times its per-request cost, however long each one then waits.
+
+- `request_new_ms`: a request on a connection of its own: accepting it, parsing, the
+  middleware, routing, the endpoint's JSON, and the response;
+- `request_kept_alive_ms`: the same on a connection that is already open;
+- `thread_hop_ms`: handing a call to FastAPI's threadpool and picking its result up again
+  (`run_in_threadpool` of a no-op), which every `def` endpoint pays.
+
+Why this is representative: the requests are served by the lab's own app (the same guard,
+stamps and routes) through a uvicorn server with the same HTTP protocol, on the lab's own
+event loop, and sent like the harness sends a burst, many at once, so the loop works through
+them without sleeping in between. The client is a thread of raw sockets: its calls let go of
+the GIL, so what is timed is nearly all the lab's own work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import statistics
+from collections.abc import Callable
+from time import perf_counter
+
+import uvicorn
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from playground.ports import LOOPBACK
+
+__all__ = ["REQUEST_KEPT_ALIVE", "REQUEST_NEW", "THREAD_HOP", "calibrate_requests"]
+
+REQUEST_NEW = "request_new_ms"
+REQUEST_KEPT_ALIVE = "request_kept_alive_ms"
+THREAD_HOP = "thread_hop_ms"
+
+PATH = "/s/hello/async"
+"""The lab's cheapest endpoint: what is left is what every request costs."""
+BURST = 40
+ROUNDS = 3
+HOPS = 200
+
+
+def _read_response(sock: socket.socket) -> None:
+    """Read one HTTP response with a Content-Length body, as uvicorn writes it."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the lab closed the connection mid-response")
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the lab closed the connection mid-body")
+        body += chunk
+
+
+def _burst_new(port: int, request: bytes) -> float:
+    """Seconds per request for BURST requests, each on a new connection, sent at once."""
+    began = perf_counter()
+    socks = []
+    for _ in range(BURST):
+        sock = socket.create_connection((LOOPBACK, port))
+        sock.sendall(request)
+        socks.append(sock)
+    for sock in socks:
+        _read_response(sock)
+        sock.close()
+    return (perf_counter() - began) / BURST
+
+
+def _burst_kept_alive(port: int, request: bytes) -> float:
+    """Seconds per request for BURST requests on connections opened and used before."""
+    socks = [socket.create_connection((LOOPBACK, port)) for _ in range(BURST)]
+    try:
+        for sock in socks:
+            sock.sendall(request)
+            _read_response(sock)
+        began = perf_counter()
+        for sock in socks:
+            sock.sendall(request)
+        for sock in socks:
+            _read_response(sock)
+        return (perf_counter() - began) / BURST
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def _median_ms(measure: Callable[[int, bytes], float], port: int, request: bytes) -> float:
+    return statistics.median(measure(port, request) for _ in range(ROUNDS)) * 1000
+
+
+def _client(port: int, headers: dict[str, str]) -> dict[str, float]:
+    lines = [f"GET {PATH} HTTP/1.1", f"Host: {LOOPBACK}:{port}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    _burst_new(port, request)  # warm-up: imports, first-call caches
+    return {
+        REQUEST_NEW: _median_ms(_burst_new, port, request),
+        REQUEST_KEPT_ALIVE: _median_ms(_burst_kept_alive, port, request),
+    }
+
+
+def _nothing() -> None:
+    return None
+
+
+async def _thread_hop_ms() -> float:
+    await run_in_threadpool(_nothing)  # the pool's first thread starts here, not in the timing
+    began = perf_counter()
+    for _ in range(HOPS):
+        await run_in_threadpool(_nothing)
+    return (perf_counter() - began) / HOPS * 1000
+
+
+async def calibrate_requests(app: FastAPI, headers: dict[str, str]) -> dict[str, float]:
+    """Serve `app` on a second loopback port for a moment and time requests to it; call in the
+    lab's lifespan, on its loop. `headers`: what the lab's guard wants (its secret)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((LOOPBACK, 0))
+    sock.listen(4096)
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
+    config.load()
+    server = uvicorn.Server(config)
+    server.lifespan = config.lifespan_class(config)  # "off": the lab's own lifespan is running
+    await server.startup(sockets=[sock])
+    try:
+        measured = await asyncio.to_thread(_client, port, headers)
+    finally:
+        server.should_exit = True
+        await server.shutdown(sockets=[sock])
+        sock.close()
+    return {**measured, THREAD_HOP: await _thread_hop_ms()}
