@@ -169,10 +169,10 @@ async def fire(request: Any, settings: Any, db_path: Path, *, show_progress: boo
 
 
 def print_table(export: Any, db_path: Path) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from playground.commands.expect import FIELDS
+    from playground.commands.output import stdout_console
     from playground.exports.describe import settings_text
 
     record = export.record
@@ -189,16 +189,15 @@ def print_table(export: Any, db_path: Path) -> None:
             "-" if value is None else f"{value:,}" if isinstance(value, int) else f"{value:,.3f}"
         )
         table.add_row(field, shown)
-    console = Console()
-    console.print(settings_text(record), highlight=False)
+    console = stdout_console()
+    console.print(settings_text(record))
     console.print(table)
     verdict = summary.get("verdict")
     for line in (record.error, summary.get("failure"), verdict and verdict["text"]):
         if line:
-            console.print(line, highlight=False)
+            console.print(line)
     console.print(
-        f"stored in {db_path} as run {record.id}: playground export {record.id} --format html",
-        highlight=False,
+        f"stored in {db_path} as run {record.id}: playground export {record.id} --format html"
     )
 
 
