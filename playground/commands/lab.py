@@ -8,6 +8,7 @@ from others. It runs until Ctrl-C or SIGTERM, which it passes on to the lab.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -83,9 +84,9 @@ def main(argv: list[str]) -> int:
     except (BadInput, CannotStart) as error:
         say(PROG, str(error))
         return BAD_INPUT
-    # No secret, no parent: it answers everyone and lives until stopped. In a session of its
+    # No secret: it answers everyone; it exits with this process. In a session of its
     # own, so a Ctrl-C reaches it once, from here, whether it came from a terminal or a kill.
-    environ = Contract(settings).environ()
+    environ = Contract(settings, parent_pid=os.getpid()).environ()
     command = [
         sys.executable,
         "-m",
