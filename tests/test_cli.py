@@ -163,34 +163,45 @@ def test_bad_input_exits_2_with_one_line_and_starts_nothing(
     assert not db.exists()  # refused before the store, the lab or the harness
 
 
-@pytest.fixture
-def terminal() -> Iterator[tuple[int, list[bytes]]]:
-    """A pseudo-terminal for a child's stderr: (its end for the child, what it wrote)."""
-    ours, theirs = pty.openpty()
-    written: list[bytes] = []
+class Terminal:
+    """A pseudo-terminal for a child's stderr: `child_end` to hand over, `text()` once the
+    child has exited: all it wrote there."""
 
-    def read() -> None:
+    def __init__(self) -> None:
+        self.ours, self.child_end = pty.openpty()
+        self.written: list[bytes] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
         while True:
             try:
-                chunk = os.read(ours, 4096)
+                chunk = os.read(self.ours, 4096)
             except OSError:  # EIO: every writer has closed it
                 return
             if not chunk:
                 return
-            written.append(chunk)
+            self.written.append(chunk)
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    yield theirs, written
-    os.close(theirs)
-    reader.join(10)
-    os.close(ours)
+    def text(self) -> str:
+        os.close(self.child_end)
+        self.reader.join(30)
+        return b"".join(self.written).decode(errors="replace")
+
+    def close(self) -> None:
+        os.close(self.ours)
+
+
+@pytest.fixture
+def terminal() -> Iterator[Terminal]:
+    opened = Terminal()
+    yield opened
+    opened.close()
 
 
 def test_ci_step_100_requests_within_2_s_exits_0_with_a_table_and_a_progress_bar(
-    tmp_path: Path, terminal: tuple[int, list[bytes]]
+    tmp_path: Path, terminal: Terminal
 ) -> None:
-    stderr_end, written = terminal
     process = subprocess.run(
         [
             sys.executable,
@@ -207,12 +218,11 @@ def test_ci_step_100_requests_within_2_s_exits_0_with_a_table_and_a_progress_bar
             str(tmp_path / "runs.sqlite3"),
         ],
         stdout=subprocess.PIPE,
-        stderr=stderr_end,
+        stderr=terminal.child_end,
         text=True,
         timeout=RUN_TIMEOUT_S,
     )
-    os.close(stderr_end)
-    terminal_text = b"".join(written).decode(errors="replace")
+    terminal_text = terminal.text()
     assert process.returncode == 0, terminal_text
     assert "expectation held: makespan_s<2" in terminal_text
     assert "100/100" in terminal_text  # the bar, drawn on the terminal only
@@ -246,5 +256,7 @@ def test_lab_serves_without_a_secret_until_interrupted() -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+        assert process.stderr is not None
+        process.stderr.close()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"http://127.0.0.1:{port}/info", timeout=5)
