@@ -48,8 +48,15 @@ async def progress(run: Run, *, enabled: bool | None = None) -> AsyncIterator[No
         task = bar.add_task("run", total=total or arrival.planned_s, shown="", errors="")
         while True:
             errors = sum(1 for row in run.rows if row["error"] is not None)
-            done = len(run.rows) if total is not None else min(run.elapsed_s(), arrival.planned_s)
-            shown = f"{run.elapsed_s():.1f} of {arrival.planned_s:g} s, {len(run.rows):,} answered"
+            elapsed = min(run.elapsed_s(), arrival.planned_s)
+            done = len(run.rows) if total is not None else elapsed
+            shown = f"{elapsed:.1f} of {arrival.planned_s:g} s, {len(run.rows):,} answered"
+            if run.ended:
+                pass
+            elif run.stopping:
+                shown += ", storing the run"
+            elif run.elapsed_s() > arrival.planned_s:
+                shown += ", waiting for the last answers"
             bar.update(
                 task,
                 completed=done,
