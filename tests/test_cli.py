@@ -5,15 +5,18 @@ line, before any lab starts."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import pty
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -260,3 +263,45 @@ def test_lab_serves_without_a_secret_until_interrupted() -> None:
         process.stderr.close()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"http://127.0.0.1:{port}/info", timeout=5)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stopped_run_is_stored_interrupted_with_what_it_measured(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    db = tmp_path / "runs.sqlite3"
+    command = ["run", "sleep", "async", "--users", "5", "--think", "0.1", "0.2"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "playground", *command, "--duration", "120", "--db", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while stored_requests(db) == 0:  # the run is going, and its rows reach the store
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, "no request was stored"
+            time.sleep(0.2)
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=60)  # far sooner than the 120 s it was to take
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, stderr
+    assert stderr.splitlines()[-1].startswith("playground run: interrupted")
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        ((status, error),) = connection.execute("SELECT status, error FROM runs").fetchall()
+    assert status == "interrupted", error
+    assert stored_requests(db) > 0
+
+
+def stored_requests(db: Path) -> int:
+    if not db.exists():
+        return 0
+    with contextlib.closing(sqlite3.connect(db, timeout=10)) as connection:
+        try:
+            return int(connection.execute("SELECT count(*) FROM requests").fetchone()[0])
+        except sqlite3.OperationalError:  # the schema is not there yet
+            return 0

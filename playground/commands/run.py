@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,6 +156,10 @@ async def fire(request: Any, settings: Any, db_path: Path, *, show_progress: boo
         request_timeout_s=Settings.request_timeout_s,
         deadline_s=Settings.run_deadline_s,
     )
+    main = asyncio.current_task()
+    assert main is not None
+    # SIGTERM (a CI job's timeout, `kill`) ends the run as Ctrl-C does: stored, interrupted.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
     try:
         await lab.start()
         run = await runs.start(request)
@@ -221,7 +226,7 @@ def main(argv: list[str]) -> int:
 
     try:
         fired = asyncio.run(fire(request, settings, db_path, show_progress=sys.stderr.isatty()))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         say(PROG, f"interrupted; what was measured is stored in {db_path}")
         return INTERRUPTED
     except LabUnavailable as error:
