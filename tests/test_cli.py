@@ -305,3 +305,73 @@ def stored_requests(db: Path) -> int:
             return int(connection.execute("SELECT count(*) FROM requests").fetchone()[0])
         except sqlite3.OperationalError:  # the schema is not there yet
             return 0
+
+
+def test_a_runs_locustfile_runs_distributed_against_playground_lab(tmp_path: Path) -> None:
+    """The README's "Beyond one machine", on one machine: a master, two workers, the lab."""
+    db = str(tmp_path / "runs.sqlite3")
+    load = ["--users", "4", "--think", "0.05", "0.1", "--duration", "1", "--param", "delay_ms=20"]
+    ran = playground("run", "sleep", "async", *load, "--json", "--db", db)
+    assert ran.code == 0, ran.stderr
+    run_id = json.loads(ran.stdout)["run"]["id"]
+    exported = playground("export", str(run_id), "--format", "locust", "--db", db, cwd=tmp_path)
+    assert exported.code == 0, exported.stderr
+    locustfile = f"run-{run_id}-sleep-async.py"
+    locust = str(Path(sys.executable).parent / "locust")
+    port = free_port()
+    with contextlib.ExitStack() as stack:
+        lab = stack.enter_context(
+            subprocess.Popen(
+                [sys.executable, "-m", "playground", "lab", "--port", str(port)],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+        stack.callback(lambda: lab.poll() is None and lab.send_signal(signal.SIGINT))
+        assert lab.stderr is not None
+        assert "serving" in lab.stderr.readline()
+        workers = [
+            stack.enter_context(
+                subprocess.Popen(
+                    [locust, "-f", locustfile, "--worker", "--master-host", "127.0.0.1"],
+                    cwd=tmp_path,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            for _ in range(2)
+        ]
+        master = subprocess.run(
+            [
+                locust,
+                "-f",
+                locustfile,
+                "--master",
+                "--headless",
+                "--expect-workers",
+                "2",
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "--users",
+                "4",
+                "--spawn-rate",
+                "4",
+                "--run-time",
+                "3s",
+                "--csv",
+                "locust",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT_S,
+        )
+        assert master.returncode == 0, master.stderr
+        for worker in workers:
+            worker.wait(60)  # the master tells its workers to quit
+        stats = list(csv.DictReader(io.StringIO((tmp_path / "locust_stats.csv").read_text())))
+    aggregated = next(row for row in stats if row["Name"] == "Aggregated")
+    assert int(aggregated["Request Count"]) > 0
+    assert int(aggregated["Failure Count"]) == 0
