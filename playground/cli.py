@@ -20,9 +20,20 @@ from playground.store import RunStore, StoreUnusable
 STARTUP_FAILED = 1
 
 
+def _commands_help() -> str:
+    from playground.commands import COMMANDS
+
+    lines = [f"  {name:<8} {what}" for name, what in COMMANDS.items()]
+    return "commands (playground COMMAND --help):\n" + "\n".join(lines)
+
+
 def parse_settings(argv: list[str] | None = None) -> Settings:
     parser = argparse.ArgumentParser(
-        prog="playground", description="See what async def does to a web server, measured."
+        prog="playground",
+        description="See what async def does to a web server, measured. With no command, "
+        "start the playground's page and its lab.",
+        epilog=_commands_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to serve the page on")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="1..65535")
@@ -82,6 +93,11 @@ def take_port(host: str, port: int) -> socket.socket:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from playground.commands import dispatch
+
+    code = dispatch(sys.argv[1:] if argv is None else argv)
+    if code is not None:
+        sys.exit(code)
     settings = parse_settings(argv)
     try:
         sock = take_port(settings.host, settings.port)
