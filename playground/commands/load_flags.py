@@ -44,6 +44,11 @@ class Flag:
         return self.specs[0][1][0].integer
 
     @property
+    def choices(self) -> tuple[str, ...]:
+        """The words it takes (`--connections new|kept-alive`); empty: it takes a number."""
+        return self.specs[0][1][0].choices
+
+    @property
     def dest(self) -> str:
         return "load_" + self.option.removeprefix("--").replace("-", "_")
 
@@ -59,6 +64,8 @@ class Flag:
     def help(self) -> str:
         first = self.specs[0][1]
         text = " ".join(dict.fromkeys(spec.help.rstrip(".") + "." for spec in first))
+        if self.choices:
+            return f"{text} Default {first[0].default}."
         limits = [_limits(spec) for spec in first]
         if len(set(limits)) == 1:
             text += f" {limits[0]}"
@@ -82,8 +89,8 @@ def _limits(spec: FieldSpec) -> str:
     return f"{_number(spec.min)}..{_number(spec.max)}{unit}"
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+def _number(value: float | str | None) -> str:
+    return "" if value is None else value if isinstance(value, str) else f"{value:g}"
 
 
 def _model_flags(model: str, specs: Sequence[FieldSpec]) -> list[Flag]:
@@ -147,9 +154,10 @@ def add_load_flags(parser: argparse.ArgumentParser) -> None:
         group.add_argument(
             flag.option,
             dest=flag.dest,
-            type=int if flag.integer else float,
+            type=str if flag.choices else int if flag.integer else float,
+            choices=flag.choices or None,
             nargs=len(flag.fields) if len(flag.fields) > 1 else None,
-            metavar=flag.metavar,
+            metavar=None if flag.choices else flag.metavar,
             default=None,
             help=flag.help(),
         )
