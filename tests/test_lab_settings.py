@@ -24,7 +24,8 @@ def test_a_smaller_threadpool_narrows_the_waves(
     run = server.run(burst("sync", 20, delay_ms=100))
     assert max_overlap(handler_intervals(run)) <= 5
     assert run["summary"]["makespan_s"] >= 4 * 0.1 * 0.95  # ceil(20 / 5) waves
-    assert abs(run["prediction"]["makespan_s"] - 0.4) < 1e-9
+    assert "= 4 waves" in run["prediction"]["formula"]  # of the 5 threads, plus the loop's cost
+    assert run["prediction"]["makespan_s"] >= 0.4
     assert run["lab"]["settings"]["threadpool"] == 5  # stored with the run
 
 
