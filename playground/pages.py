@@ -304,7 +304,7 @@ def pages_router(
         try:
             run_request = request_from_form(form)
             body = SeriesRequest.model_validate(
-                run_request.model_dump(exclude={"variant"}), strict=False
+                run_request.model_dump(exclude={"variant", "guess"}), strict=False
             )
             series = await series_runner.start(body)
         except ValidationError as error:
