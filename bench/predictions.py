@@ -16,7 +16,7 @@ from bench.sizes import Sizes
 from playground.scenarios import SCENARIOS
 from playground.verdict import TOLERANCE
 
-SECTION = "7 predictions"
+SECTION = "8 predictions"
 CONNECTIONS_DELAY_MS = 250
 
 
