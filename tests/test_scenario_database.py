@@ -56,7 +56,7 @@ def test_the_orm_is_as_wide_as_its_engine_pool(playground: Playground) -> None:
     finished = ends(run)
     widest = max(sum(1 for t in finished if start <= t < start + 0.19) for start in finished)
     assert widest <= 15
-    assert f"= 3 waves" in run["prediction"]["formula"]  # beside the loop's calibrated cost
+    assert "= 3 waves" in run["prediction"]["formula"]  # beside the loop's calibrated cost
     assert run["prediction"]["makespan_s"] >= 0.6
 
 

@@ -67,7 +67,7 @@ def test_concurrency_caps_requests_in_flight(playground: Playground) -> None:
     assert run["status"] == "done"
     assert max_overlap(handler_intervals(run)) <= 5
     assert run["summary"]["makespan_s"] >= 6 * 0.1 * 0.95
-    assert f"= 6 waves" in run["prediction"]["formula"]  # beside the loop's calibrated cost
+    assert "= 6 waves" in run["prediction"]["formula"]  # beside the loop's calibrated cost
     assert run["prediction"]["makespan_s"] >= 0.6
 
 
