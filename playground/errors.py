@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from playground.load import LOAD_MODELS
@@ -116,7 +117,12 @@ def validation_messages(errors: Iterable[Mapping[str, Any]]) -> list[str]:
     return [_message(item) for item, _ in zip(errors, range(MAX_MESSAGES), strict=False)]
 
 
-def _is_api(request: Request) -> bool:
+def _answers_json(request: Request) -> bool:
+    """The API, and any page route declared to answer JSON, answer their errors in JSON too."""
+    route = request.scope.get("route")
+    answers = getattr(route, "response_class", None) if isinstance(route, APIRoute) else None
+    if isinstance(answers, type) and issubclass(answers, JSONResponse):
+        return True
     return request.url.path == "/api" or request.url.path.startswith("/api/")
 
 
@@ -131,7 +137,7 @@ class ErrorPages:
         self.templates = templates
 
     def respond(self, request: Request, status: int, messages: Sequence[str]) -> Response:
-        if _is_api(request):
+        if _answers_json(request):
             detail = messages[0] if len(messages) == 1 else list(messages)
             return JSONResponse({"detail": detail}, status_code=status)
         # A browser's navigation gets a whole page, once routing (which url_for needs) began.
@@ -157,7 +163,7 @@ class ErrorPages:
 
     def for_validation(self, request: Request, error: RequestValidationError) -> Response:
         messages = validation_messages(error.errors())
-        if not _is_api(request):
+        if not _answers_json(request):
             return self.respond(request, 422, messages)
         items = [
             {

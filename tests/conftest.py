@@ -172,6 +172,12 @@ def handler_intervals(run: dict[str, Any]) -> list[tuple[float, float]]:
     ]
 
 
+def loop_cost_s(run: dict[str, Any]) -> float:
+    """The prediction's loop term for a burst sent all at once on new connections to one worker:
+    every request times what the lab calibrated it to cost the event loop."""
+    return len(run["timeline"]) * sum(cost["seconds"] for cost in run["prediction"]["costs"])
+
+
 def span_intervals(run: dict[str, Any], name: str) -> list[tuple[float, float]]:
     return [
         (span["began"], span["ended"])

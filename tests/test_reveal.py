@@ -49,7 +49,7 @@ def test_predict_first_hides_the_answer_until_the_reveal(
     page.check("input[name=variant][value=async-blocking]")
     page.fill("input[name=requests]", "6")
     page.fill("input[name='param.delay_ms']", "100")
-    expect(page.locator(".prediction")).to_contain_text("0.60 s")
+    expect(page.locator(".prediction")).to_contain_text("6 waves × 100 ms")
     page.check("input[data-predict-first]")
     expect(page.locator(".prediction")).to_be_hidden()
     run_button = page.locator("button.run-button")
@@ -65,15 +65,16 @@ def test_predict_first_hides_the_answer_until_the_reveal(
     stored = playground.client.get(f"/api/runs/{run_id}").json()
     assert stored["guess"] == {"kind": "shape", "value": "one-at-a-time"}
     assert "guess" not in stored["request"]
+    predicted = f"{stored['prediction']['makespan_s']:,.2f} s"
 
     page.click("[data-reveal-button]")
     expect(page.locator("[data-reveal-guess]")).to_have_text("one at a time")
-    expect(page.locator("[data-reveal-prediction]")).to_have_text("0.60 s")
-    expect(page.locator(".reveal-grid")).to_contain_text("ceil(N=6")  # the formula
+    expect(page.locator("[data-reveal-prediction]")).to_have_text(predicted)
+    expect(page.locator(".reveal-grid")).to_contain_text("ceil(N / min(C=6")  # the formula
     makespan = stored["summary"]["makespan_s"]
     expect(page.locator("[data-reveal-measured]")).to_have_text(f"{makespan:,.2f} s")
     expect(page.locator("[data-reveal-judgement]")).to_contain_text("Right")
-    expect(page.locator(".run .numbers")).to_contain_text("predicted 0.60 s")
+    expect(page.locator(".run .numbers")).to_contain_text(f"predicted {predicted}")
     page.wait_for_function(
         "() => document.querySelector('.timeline').dataset.predictedLine === 'shown'"
     )

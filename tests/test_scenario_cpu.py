@@ -42,7 +42,10 @@ def test_async_blocking_computes_one_at_a_time_and_starves_the_bystander(
     assert all(later[0] >= earlier[1] - 1e-6 for earlier, later in pairwise(ordered))
     work = span_intervals(run, "CPU work")
     assert len(work) == REQUESTS
-    assert all(ended - began >= WORK_S * 0.8 for began, ended in work)
+    # 2P + 1 requests on P processes: three waves of work, one after another.
+    shortest = min(ended - began for began, ended in work)
+    assert shortest > 0
+    assert run["summary"]["makespan_s"] >= 3 * shortest
     assert run["summary"]["makespan_s"] >= REQUESTS * WORK_S * 0.8
     assert max(pings_ms(run)) >= WORK_MS * 0.8
 
@@ -81,7 +84,10 @@ def test_process_pool_computes_in_other_processes_at_most_pool_wide(
     assert len(pids) <= info["processes"]
     work = span_intervals(run, "CPU work")
     assert max_overlap(work) <= info["processes"]
-    assert all(ended - began >= WORK_S * 0.8 for began, ended in work)
+    # 2P + 1 requests on P processes: three waves of work, one after another.
+    shortest = min(ended - began for began, ended in work)
+    assert shortest > 0
+    assert run["summary"]["makespan_s"] >= 3 * shortest
     # The handlers only await: they all overlap on the loop, which stays free for the ping.
     assert max_overlap(handler_intervals(run)) > info["processes"]
     assert max(pings_ms(run)) < WORK_MS

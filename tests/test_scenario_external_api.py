@@ -29,7 +29,7 @@ def test_a_shared_async_client_overlaps_every_call(playground: Playground) -> No
     run = playground.run(call("async", 60))
     assert run["summary"]["errors"] == 0
     assert max_overlap(handler_intervals(run)) >= 50
-    assert run["summary"]["makespan_s"] < 5 * LATENCY_S
+    assert run["summary"]["makespan_s"] < 60 * LATENCY_S / 4  # nowhere near one after another
     assert run["timeline"][0]["status_code"] == 200
 
 
