@@ -118,12 +118,14 @@ def validation_messages(errors: Iterable[Mapping[str, Any]]) -> list[str]:
 
 
 def _answers_json(request: Request) -> bool:
-    """The API, and any page route declared to answer JSON, answer their errors in JSON too."""
+    """The API answers its errors in JSON; so does a page route declared to answer JSON,
+    unless htmx asked, which swaps in the errors' HTML."""
+    if request.url.path == "/api" or request.url.path.startswith("/api/"):
+        return True
     route = request.scope.get("route")
     answers = getattr(route, "response_class", None) if isinstance(route, APIRoute) else None
-    if isinstance(answers, type) and issubclass(answers, JSONResponse):
-        return True
-    return request.url.path == "/api" or request.url.path.startswith("/api/")
+    declared_json = isinstance(answers, type) and issubclass(answers, JSONResponse)
+    return declared_json and "hx-request" not in request.headers
 
 
 def _sentence(message: str) -> str:
