@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Self, TypeVar, cast
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from playground.scenarios.base import Cost, QueueModel
+from playground.strict_json import StrictModel
 
 MAX_REQUESTS = 10_000
 """The most requests one run may send, whatever its load model."""
@@ -67,14 +68,9 @@ class Prediction:
     """What the variant's model leaves out on purpose (`Variant.partial`)."""
 
 
-class LoadArrival(BaseModel):
-    """The knobs of one load model, as a run request carries them.
-
-    Strict: the JSON API takes no `true` for 1, no `"5"` for 5, no NaN or infinity. The page's
-    form posts strings, so it validates with `strict=False` against the same limits.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
+class LoadArrival(StrictModel):
+    """The knobs of one load model, as a run request carries them (strict: no `true` for 1, no
+    `"5"` for 5, no NaN or infinity; the page's form validates with `strict=False`)."""
 
     model: str
     connections: Connections = Field(
