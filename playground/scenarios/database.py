@@ -39,9 +39,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from playground.lab.info import LabInfo
 from playground.scenarios import models
-from playground.scenarios.base import Param, Params, Scenario, Variant
+from playground.scenarios.base import Param, Scenario, Variant
 
 USERS = 5_000
 USER_ID = 42
@@ -199,8 +198,7 @@ async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
 AIOSQLITE_CONNECTION = models.Calibrated(CONNECTION_MS, "aiosqlite connection")
 
 
-def _query_s(params: Params, lab: LabInfo) -> float:
-    return params["query_ms"] / 1000
+_query_s = models.param_s("query_ms")
 
 
 SCENARIO = Scenario(
