@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from bench.tools import CHROMIUM, CHROMIUM_ARGS
 from playground.ports import free_port
@@ -218,3 +219,30 @@ def read_events(
                     break
             fields = {}
     return events
+
+
+def console_error(message: ConsoleMessage) -> bool:
+    """Any error in the console, except the 4xx answers a test provokes from the app's routes
+    on purpose (Chromium logs those too); a module that fails to load is one."""
+    if message.type != "error":
+        return False
+    path = urlparse(message.location.get("url", "")).path
+    expected = message.text.startswith(
+        "Failed to load resource: the server responded with a status of 4"
+    )
+    return not (expected and not path.startswith("/static/"))
+
+
+def watch_errors(page: Page, errors: list[str]) -> None:
+    """From now on, add to `errors` what goes wrong on the page: an uncaught exception, an
+    error in the console (`console_error`), a static file that fails to load."""
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: console_error(message) and errors.append(message.text))
+    page.on(
+        "response",
+        lambda response: (
+            urlparse(response.url).path.startswith("/static/")
+            and response.status >= 400
+            and errors.append(f"{response.status} {response.url}")
+        ),
+    )
