@@ -38,13 +38,17 @@ class Playground:
         return int(response.json()["id"])
 
     def wait(self, run_id: int, timeout_s: float = RUN_TIMEOUT_S) -> dict[str, Any]:
+        return self.wait_ended(f"/api/runs/{run_id}", timeout_s)
+
+    def wait_ended(self, path: str, timeout_s: float = RUN_TIMEOUT_S) -> dict[str, Any]:
+        """What `path` (a run, a series) answers once its status is no longer running."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            run = self.client.get(f"/api/runs/{run_id}").json()
-            if run["status"] != "running":
-                return dict(run)
+            found = self.client.get(path).json()
+            if found["status"] != "running":
+                return dict(found)
             time.sleep(0.2)
-        raise AssertionError(f"run {run_id} still running after {timeout_s} s")
+        raise AssertionError(f"{path} still running after {timeout_s} s")
 
     def wait_rows(self, run_id: int, count: int, timeout_s: float = 60) -> dict[str, Any]:
         """Wait until `count` of a run's requests have come back (or the run has ended)."""
