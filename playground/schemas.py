@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -10,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from playground.guess import MAX_MAKESPAN_GUESS_S, ShapeId
 from playground.load import Arrival, Burst, Ramp, Rate, Users
 from playground.scenarios import SCENARIOS
+from playground.strict_json import StrictModel
 from playground.verdict import Verdict
 
 __all__ = [
@@ -31,19 +31,6 @@ __all__ = [
     "Summary",
     "Users",
 ]
-
-
-def _non_finite_as_text(value: Any) -> Any:
-    """NaN and the infinities (Python's JSON reader takes them) as the text "nan" or "inf":
-    refused as not a number like any other text, and the 422 naming them stays JSON, which
-    has no NaN (FastAPI would fail to write it, a 500)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    if isinstance(value, dict):
-        return {key: _non_finite_as_text(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_non_finite_as_text(item) for item in value]
-    return value
 
 
 def _check_request(scenario_id: str, variant: str | None, params: dict[str, int]) -> None:
@@ -69,24 +56,14 @@ def _check_request(scenario_id: str, variant: str | None, params: dict[str, int]
             raise ValueError(f"{name} must be within {param.describe_range()}, not {value:,}")
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class _StrictFrozen(_Frozen):
-    """Strict like `RunRequest` (the form's lax validation relaxes it for them too)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-
-class MakespanGuess(_StrictFrozen):
+class MakespanGuess(StrictModel):
     """A guess of the run's makespan, in seconds."""
 
     kind: Literal["makespan"]
     value: float = Field(gt=0, le=MAX_MAKESPAN_GUESS_S, examples=[2.5])
 
 
-class ShapeGuess(_StrictFrozen):
+class ShapeGuess(StrictModel):
     """A guess of the timeline's shape: one of `playground.guess.SHAPES`."""
 
     kind: Literal["shape"]
@@ -97,17 +74,10 @@ Guess = Annotated[MakespanGuess | ShapeGuess, Field(discriminator="kind")]
 """What a learner committed to before the run (predict, then reveal); stored with the run."""
 
 
-class RunRequest(_Frozen):
+class RunRequest(StrictModel):
     """A run as the API takes it: strict, so `true` is no 1 and `"5"` no 5. The page's form
     posts strings and validates the same model with `strict=False` (`pages.request_from_form`).
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _non_finite_as_text(cls, data: Any) -> Any:
-        return _non_finite_as_text(data)
 
     scenario: str = Field(examples=["sleep"])
     variant: str = Field(examples=["async"])
@@ -127,8 +97,10 @@ class RunRequest(_Frozen):
         return {**SCENARIOS[self.scenario].default_params(), **self.params}
 
 
-class LabSettingsIn(_Frozen):
+class LabSettingsIn(StrictModel):
     """The lab's knobs a user may turn; changing one restarts the lab."""
+
+    model_config = ConfigDict(strict=False)  # the page's form posts them as text
 
     threadpool: int = Field(40, ge=1, le=1_000, description="Threads for `def` endpoints.")
     workers: int = Field(1, ge=1, le=4, description="uvicorn worker processes.")
@@ -209,15 +181,8 @@ class BystanderRow(TypedDict):
     error: str | None
 
 
-class SeriesRequest(_Frozen):
+class SeriesRequest(StrictModel):
     """Every variant of a scenario, one after another: a run's body without `variant`."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _non_finite_as_text(cls, data: Any) -> Any:
-        return _non_finite_as_text(data)
 
     scenario: str = Field(examples=["sleep"])
     arrival: Arrival = Field(default_factory=lambda: Burst())
@@ -242,11 +207,11 @@ MAX_TITLE_CHARS = 120
 MAX_NOTE_CHARS = 2_000
 
 
-class RunLabels(_Frozen):
+class RunLabels(StrictModel):
     """A run's title and note, as a person gives them: a field left out stays as it is, an
     empty one (or null) is cleared."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     title: str | None = Field(None, max_length=MAX_TITLE_CHARS, examples=["the pitfall, live"])
     note: str | None = Field(None, max_length=MAX_NOTE_CHARS)

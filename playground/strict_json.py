@@ -1,8 +1,11 @@
-"""JSON bodies as RFC 8259 has them: no NaN or Infinity, no lone surrogates, no overflow.
+"""Strict input: JSON bodies as RFC 8259 has them, and models that take only what they say.
 
 Python's `json` (which FastAPI decodes bodies with) accepts `NaN`, `Infinity`, `1e999`
 (becoming infinity) and `"\\ud800"`, none of which is JSON or text. The API's routes read
 bodies through `StrictJSONRoute`, so these become FastAPI's own 422 for invalid JSON.
+
+What is built in Python rather than read as JSON (the command line's options, the harness's
+job, a lesson's step) meets `StrictModel`, which refuses NaN and the infinities as values.
 """
 
 from __future__ import annotations
@@ -14,8 +17,18 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict
 
-__all__ = ["StrictJSONRoute", "strict_loads"]
+__all__ = ["StrictJSONRoute", "StrictModel", "strict_loads"]
+
+
+class StrictModel(BaseModel):
+    """What the API and the command line validate: frozen, no unknown fields, no `true` for 1
+    or `"5"` for 5, and every number finite (a NaN is no number within any limit). A model
+    that takes strings, like the page's form, validates with `strict=False` against the same
+    limits."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class _NotJSON(ValueError):

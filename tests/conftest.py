@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from bench.tools import CHROMIUM, CHROMIUM_ARGS
 from playground.ports import free_port
@@ -37,13 +38,17 @@ class Playground:
         return int(response.json()["id"])
 
     def wait(self, run_id: int, timeout_s: float = RUN_TIMEOUT_S) -> dict[str, Any]:
+        return self.wait_ended(f"/api/runs/{run_id}", timeout_s)
+
+    def wait_ended(self, path: str, timeout_s: float = RUN_TIMEOUT_S) -> dict[str, Any]:
+        """What `path` (a run, a series) answers once its status is no longer running."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            run = self.client.get(f"/api/runs/{run_id}").json()
-            if run["status"] != "running":
-                return dict(run)
+            found = self.client.get(path).json()
+            if found["status"] != "running":
+                return dict(found)
             time.sleep(0.2)
-        raise AssertionError(f"run {run_id} still running after {timeout_s} s")
+        raise AssertionError(f"{path} still running after {timeout_s} s")
 
     def wait_rows(self, run_id: int, count: int, timeout_s: float = 60) -> dict[str, Any]:
         """Wait until `count` of a run's requests have come back (or the run has ended)."""
@@ -218,3 +223,30 @@ def read_events(
                     break
             fields = {}
     return events
+
+
+def console_error(message: ConsoleMessage) -> bool:
+    """Any error in the console, except the 4xx answers a test provokes from the app's routes
+    on purpose (Chromium logs those too); a module that fails to load is one."""
+    if message.type != "error":
+        return False
+    path = urlparse(message.location.get("url", "")).path
+    expected = message.text.startswith(
+        "Failed to load resource: the server responded with a status of 4"
+    )
+    return not (expected and not path.startswith("/static/"))
+
+
+def watch_errors(page: Page, errors: list[str]) -> None:
+    """From now on, add to `errors` what goes wrong on the page: an uncaught exception, an
+    error in the console (`console_error`), a static file that fails to load."""
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: console_error(message) and errors.append(message.text))
+    page.on(
+        "response",
+        lambda response: (
+            urlparse(response.url).path.startswith("/static/")
+            and response.status >= 400
+            and errors.append(f"{response.status} {response.url}")
+        ),
+    )

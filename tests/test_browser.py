@@ -15,9 +15,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import Playground, burst
+from tests.conftest import Playground, burst, watch_errors
 
 
 @pytest.fixture
@@ -26,16 +26,7 @@ def page(browser: Browser, playground: Playground) -> Iterator[Page]:
     # tests/test_guard.py drives the page under its CSP.
     page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: console_error(message) and errors.append(message.text))
-    page.on(
-        "response",
-        lambda response: (
-            urlparse(response.url).path.startswith("/static/")
-            and response.status >= 400
-            and errors.append(f"{response.status} {response.url}")
-        ),
-    )
+    watch_errors(page, errors)
     outside: list[str] = []
     page.on(
         "request",
@@ -50,18 +41,6 @@ def page(browser: Browser, playground: Playground) -> Iterator[Page]:
     page.close()
     assert errors == [], errors
     assert outside == [], f"the page reached outside the machine: {outside}"
-
-
-def console_error(message: ConsoleMessage) -> bool:
-    """Any error in the console, except the 4xx answers a test provokes from the app's routes
-    on purpose (Chromium logs those too); a module that fails to load is one."""
-    if message.type != "error":
-        return False
-    path = urlparse(message.location.get("url", "")).path
-    expected = message.text.startswith(
-        "Failed to load resource: the server responded with a status of 4"
-    )
-    return not (expected and not path.startswith("/static/"))
 
 
 def drawn_rows(page: Page) -> int:

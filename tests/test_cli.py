@@ -136,6 +136,8 @@ def test_export_writes_the_stored_run_as_csv_and_json_the_same_as_run_printed(
         (["run", "sleep", "nope"], "unknown variant 'nope' of scenario 'sleep'"),
         (["run", "nope", "async"], "unknown scenario 'nope'"),
         (["run", "sleep", "async", "--requests", "0"], "--requests: "),
+        (["run", "sleep", "async", "--rate", "nan"], "--rate: Input should be a finite number"),
+        (["run", "sleep", "async", "--users", "2", "--duration", "inf"], "a finite number"),
         (["run", "sleep", "async", "--requests", "many"], "--requests"),
         (["run", "sleep", "async", "--param", "nope=1"], "unknown parameter nope"),
         (["run", "sleep", "async", "--param", "delay_ms=soon"], "not a whole number"),

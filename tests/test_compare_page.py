@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import Playground, burst
-from tests.test_browser import console_error
+from tests.conftest import Playground, burst, watch_errors
 
 HELLO = {"scenario": "hello", "variant": "async", "arrival": {"model": "burst", "requests": 1}}
 
@@ -25,8 +24,7 @@ def screen(browser: Browser, playground: Playground) -> Iterator[Page]:
     """A presenter's screen, 1920 x 1080, on the home page; no errors in its console."""
     page = browser.new_page(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: console_error(message) and errors.append(message.text))
+    watch_errors(page, errors)
     page.goto(playground.url)
     yield page
     page.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -82,6 +83,7 @@ def test_the_run_request_takes_a_guess(guess: dict[str, Any]) -> None:
         ({"kind": "makespan", "value": 0}, "greater than 0"),
         ({"kind": "makespan", "value": 3600.5}, "less than or equal to 3600"),
         ({"kind": "makespan", "value": "2"}, "valid number"),
+        ({"kind": "makespan", "value": math.nan}, "finite number"),
         ({"kind": "shape", "value": "spiral"}, "'all-at-once'"),
         ({"kind": "vibes", "value": 1}, "'makespan', 'shape'"),
     ],

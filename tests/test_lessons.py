@@ -10,7 +10,6 @@ import os
 import re
 import string
 from collections.abc import Iterator
-from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -19,8 +18,7 @@ from playground.lab.info import LabInfo
 from playground.lessons import LESSONS, Lesson, Step, expected_shape
 from playground.scenarios import SCENARIOS
 from playground.schemas import RunRequest
-from tests.conftest import Playground
-from tests.test_browser import console_error
+from tests.conftest import Playground, watch_errors
 
 STEPS = [
     pytest.param(lesson, number, step, id=f"{lesson.id}:{number}")
@@ -132,13 +130,7 @@ def test_a_reveal_of_an_unknown_run_is_refused_in_words(playground: Playground) 
 def page(browser: Browser) -> Iterator[Page]:
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: console_error(m) and errors.append(m.text))
-    page.on(
-        "response",
-        lambda r: urlparse(r.url).path.startswith("/static/") and r.status >= 400
-        and errors.append(f"{r.status} {r.url}"),
-    )  # fmt: skip
+    watch_errors(page, errors)
     yield page
     page.close()
     assert errors == [], errors

@@ -15,13 +15,11 @@ from collections.abc import Callable, Iterator
 from itertools import combinations
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import Playground, burst
-from tests.test_browser import console_error
+from tests.conftest import Playground, burst, watch_errors
 
 OpenPage = Callable[..., Page]
 
@@ -41,16 +39,7 @@ def open_page(browser: Browser, playground: Playground) -> Iterator[OpenPage]:
         )
         contexts.append(context)
         page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: console_error(message) and errors.append(message.text))
-        page.on(
-            "response",
-            lambda response: (
-                urlparse(response.url).path.startswith("/static/")
-                and response.status >= 400
-                and errors.append(f"{response.status} {response.url}")
-            ),
-        )
+        watch_errors(page, errors)
         page.goto(playground.url + path)
         return page
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from playground.scenarios.database import MAX_OVERFLOW, POOL_SIZE, POOL_WIDTH, SCENARIO
 from tests.conftest import Playground, handler_intervals, max_overlap
 
 QUERY_S = 0.1
@@ -48,16 +50,22 @@ def test_one_shared_connection_runs_one_query_at_a_time(playground: Playground) 
 
 
 def test_the_orm_is_as_wide_as_its_engine_pool(playground: Playground) -> None:
-    run = playground.run(query("async-orm", 45, query_ms=200))
+    run = playground.run(query("async-orm", 3 * POOL_WIDTH, query_ms=200))
     assert run["summary"]["errors"] == 0
-    # 15 connections: 45 queries of 200 ms take 3 waves, so at least ~0.6 s, and no more than
-    # 15 queries ever end within one query's time of each other.
+    # POOL_WIDTH connections: 3 × POOL_WIDTH queries of 200 ms take 3 waves, so at least
+    # ~0.6 s, and no more than POOL_WIDTH queries ever end within one query's time of each other.
     assert run["summary"]["makespan_s"] >= 3 * 0.2 * 0.95
     finished = ends(run)
     widest = max(sum(1 for t in finished if start <= t < start + 0.19) for start in finished)
-    assert widest <= 15
+    assert widest <= POOL_WIDTH
     assert "= 3 waves" in run["prediction"]["formula"]  # beside the loop's calibrated cost
     assert run["prediction"]["makespan_s"] >= 0.6
+
+
+def test_the_orm_text_names_only_the_engines_declared_pool() -> None:
+    orm = SCENARIO.variants_by_id["async-orm"]
+    numbers = {int(n) for n in re.findall(r"\d+", orm.explanation + orm.model_text)}
+    assert numbers == {POOL_SIZE, MAX_OVERFLOW, POOL_WIDTH}
 
 
 def test_sqlite3_inside_async_def_freezes_the_loop(playground: Playground) -> None:

@@ -3,10 +3,9 @@ one-run-at-a-time run manager, refused while anything else goes, and stopped by 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from tests.conftest import RUN_TIMEOUT_S, Playground, burst
+from tests.conftest import Playground, burst
 
 SLEEP_VARIANTS = ["sync", "async", "async-blocking", "async-offload"]
 
@@ -18,13 +17,7 @@ def series_body(requests: int, delay_ms: int) -> dict[str, Any]:
 
 
 def wait_series(playground: Playground, series_id: int) -> dict[str, Any]:
-    deadline = time.monotonic() + RUN_TIMEOUT_S
-    while time.monotonic() < deadline:
-        series = playground.client.get(f"/api/series/{series_id}").json()
-        if series["status"] != "running":
-            return dict(series)
-        time.sleep(0.2)
-    raise AssertionError(f"series {series_id} still running after {RUN_TIMEOUT_S} s")
+    return playground.wait_ended(f"/api/series/{series_id}")
 
 
 def test_a_series_runs_every_variant_in_order_with_the_same_load(playground: Playground) -> None:

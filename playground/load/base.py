@@ -2,7 +2,9 @@
 
 Each load model (`burst.py`, `users.py`, ...) is declared once, as a `LoadModel`; the API
 schema, the page's form, the run header, the harness and the prediction all read it.
-Its knobs are declared with `knob(...)`: limits, a label, a unit and help in one place.
+Its knobs are declared with `knob(...)`: limits, a label, a unit and help in one place. Knobs
+several models share are declared here once (`duration_knob`, `think_from`, `think_to`), with
+what they mean for the model (`Timed`, `ClosedLoop`).
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import math
 from abc import abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Self, TypeVar, cast
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, model_validator
 
 from playground.scenarios.base import Cost, QueueModel
+from playground.strict_json import StrictModel
 
 MAX_REQUESTS = 10_000
 """The most requests one run may send, whatever its load model."""
@@ -65,14 +68,9 @@ class Prediction:
     """What the variant's model leaves out on purpose (`Variant.partial`)."""
 
 
-class LoadArrival(BaseModel):
-    """The knobs of one load model, as a run request carries them.
-
-    Strict: the JSON API takes no `true` for 1, no `"5"` for 5, no NaN or infinity. The page's
-    form posts strings, so it validates with `strict=False` against the same limits.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
+class LoadArrival(StrictModel):
+    """The knobs of one load model, as a run request carries them (strict: no `true` for 1, no
+    `"5"` for 5, no NaN or infinity; the page's form validates with `strict=False`)."""
 
     model: str
     connections: Connections = Field(
@@ -108,6 +106,74 @@ class LoadArrival(BaseModel):
     @abstractmethod
     def total(self) -> int | None:
         """How many requests it sends, when that is known before the run."""
+
+
+def duration_knob(default: float, *, label: str, help: str) -> Any:
+    """How long a timed load sends for: its label and help are the model's, its limits every
+    timed load's."""
+    return knob(default, label=label, unit="s", help=help, ge=MIN_DURATION_S, le=MAX_DURATION_S)
+
+
+THINK_HELP = "Each user thinks a time drawn uniformly from [from, to] between requests."
+
+
+def think_from(default: float) -> Any:
+    """`think_min_s` of a `ClosedLoop`: the shortest time a user thinks."""
+    return knob(default, label="Think from", unit="s", help=THINK_HELP, ge=0, le=MAX_THINK_S)
+
+
+def think_to(default: float) -> Any:
+    """`think_max_s` of a `ClosedLoop`: the longest time a user thinks."""
+    return knob(default, label="to", unit="s", help=THINK_HELP, ge=0, le=MAX_THINK_S)
+
+
+class Timed(LoadArrival):
+    """A load that sends for `duration_s` seconds: its planned time.
+
+    The knob itself is declared by each model with `duration_knob`, where its form lists it (a
+    pydantic base's fields would come before the model's own, and a model's first knob names
+    it on the command line).
+    """
+
+    if TYPE_CHECKING:
+        duration_s: float
+
+    @property
+    def planned_s(self) -> float:
+        return self.duration_s
+
+
+class ClosedLoop(Timed):
+    """Users who each send a request, wait for its answer, then think a time drawn from
+    [`think_min_s`, `think_max_s`] (like Locust's `between(a, b)`), until `duration_s`.
+
+    The knobs are declared by each model with `think_from` and `think_to` (see `Timed`).
+    """
+
+    if TYPE_CHECKING:
+        think_min_s: float
+        think_max_s: float
+
+    @model_validator(mode="after")
+    def _think_range_in_order(self) -> Self:
+        if self.think_min_s > self.think_max_s:
+            raise ValueError(
+                f"think_min_s ({self.think_min_s}) cannot exceed think_max_s ({self.think_max_s})"
+            )
+        return self
+
+    @property
+    def think_text(self) -> str:
+        """For the run's header: "think 1-3 s" (with an en dash)."""
+        return f"think {self.think_min_s:g}–{self.think_max_s:g} s"
+
+    def cycle_s(self, model: QueueModel) -> float:
+        """One user's mean cycle: a request's service, then the mean think."""
+        return model.service_s + (self.think_min_s + self.think_max_s) / 2
+
+    @property
+    def total(self) -> None:
+        return None  # as many as the users' cycles get through
 
 
 class Runner(Protocol):
@@ -269,8 +335,3 @@ def capacity_text(model: QueueModel) -> str:
         per_request = model.per_request_s(kept_alive=True)
         return f"the loop at {ms(per_request)} a request = {capacity:,.1f}/s"
     return f"{model.servers_label} / {ms(model.service_s)} = {capacity:,.1f}/s"
-
-
-def think_in_order(think_min_s: float, think_max_s: float) -> None:
-    if think_min_s > think_max_s:
-        raise ValueError(f"think_min_s ({think_min_s}) cannot exceed think_max_s ({think_max_s})")

@@ -11,24 +11,23 @@ from typing import Literal
 from pydantic import model_validator
 
 from playground.load.base import (
-    MAX_DURATION_S,
-    MAX_THINK_S,
     MAX_USERS,
-    MIN_DURATION_S,
-    LoadArrival,
+    ClosedLoop,
     LoadModel,
     Prediction,
     Runner,
     capacity_rps,
     capacity_text,
+    duration_knob,
     knob,
-    think_in_order,
+    think_from,
+    think_to,
 )
-from playground.load.users import THINK_HELP, user
+from playground.load.users import user
 from playground.scenarios.base import QueueModel
 
 
-class Ramp(LoadArrival):
+class Ramp(ClosedLoop):
     """Users rising steadily from `start_users` to `end_users` over T seconds."""
 
     model: Literal["ramp"] = "ramp"
@@ -38,46 +37,30 @@ class Ramp(LoadArrival):
     end_users: int = knob(
         50, label="to", unit="users", help="Users at the end.", ge=1, le=MAX_USERS
     )
-    think_min_s: float = knob(
-        0.5, label="Think from", unit="s", help=THINK_HELP, ge=0, le=MAX_THINK_S
-    )
-    think_max_s: float = knob(1.5, label="to", unit="s", help=THINK_HELP, ge=0, le=MAX_THINK_S)
-    duration_s: float = knob(
-        20.0,
-        label="Over",
-        unit="s",
-        help="How long the ramp lasts; the run ends with it.",
-        ge=MIN_DURATION_S,
-        le=MAX_DURATION_S,
+    think_min_s: float = think_from(0.5)
+    think_max_s: float = think_to(1.5)
+    duration_s: float = duration_knob(
+        20.0, label="Over", help="How long the ramp lasts; the run ends with it."
     )
 
     @model_validator(mode="after")
-    def _rising_and_think_in_order(self) -> Ramp:
+    def _rising(self) -> Ramp:
         if self.start_users > self.end_users:
             raise ValueError(
                 f"start_users ({self.start_users:,}) cannot exceed end_users"
                 f" ({self.end_users:,}); a ramp only adds users"
             )
-        think_in_order(self.think_min_s, self.think_max_s)
         return self
 
     def describe(self) -> str:
         return (
             f"{self.start_users:,} → {self.end_users:,} users over {self.duration_s:g} s,"
-            f" think {self.think_min_s:g}–{self.think_max_s:g} s{self.connections_note()}"
+            f" {self.think_text}{self.connections_note()}"
         )
 
     @property
     def in_flight(self) -> int:
         return self.end_users
-
-    @property
-    def planned_s(self) -> float:
-        return self.duration_s
-
-    @property
-    def total(self) -> None:
-        return None
 
     def joins_at(self, k: int) -> float:
         """When the k-th added user (0-based) joins: the users step up evenly over the ramp."""
@@ -112,7 +95,7 @@ def served(start_rps: float, end_rps: float, capacity: float, duration_s: float)
 
 def predict(model: QueueModel, arrival: Ramp) -> Prediction:
     """The offered load rises with the users, each one request per cycle, capped by the slots."""
-    cycle = model.service_s + (arrival.think_min_s + arrival.think_max_s) / 2
+    cycle = arrival.cycle_s(model)
     requests = served(
         _offered_rps(arrival.start_users, cycle),
         _offered_rps(arrival.end_users, cycle),

@@ -9,15 +9,14 @@ from typing import Literal
 from pydantic import model_validator
 
 from playground.load.base import (
-    MAX_DURATION_S,
     MAX_REQUESTS,
-    MIN_DURATION_S,
-    LoadArrival,
     LoadModel,
     Prediction,
     Runner,
+    Timed,
     capacity_rps,
     capacity_text,
+    duration_knob,
     knob,
 )
 from playground.scenarios.base import QueueModel
@@ -26,7 +25,7 @@ MIN_RATE_RPS = 0.1
 MAX_RATE_RPS = 2_000.0
 
 
-class Rate(LoadArrival):
+class Rate(Timed):
     """Open loop: R requests a second for T seconds, each on schedule whatever came back."""
 
     model: Literal["rate"] = "rate"
@@ -38,14 +37,7 @@ class Rate(LoadArrival):
         ge=MIN_RATE_RPS,
         le=MAX_RATE_RPS,
     )
-    duration_s: float = knob(
-        10.0,
-        label="For",
-        unit="s",
-        help="How long the schedule runs.",
-        ge=MIN_DURATION_S,
-        le=MAX_DURATION_S,
-    )
+    duration_s: float = duration_knob(10.0, label="For", help="How long the schedule runs.")
 
     @model_validator(mode="after")
     def _total_within_cap(self) -> Rate:
@@ -61,10 +53,6 @@ class Rate(LoadArrival):
     @property
     def in_flight(self) -> int:
         return 0  # open loop: as many as the schedule needs
-
-    @property
-    def planned_s(self) -> float:
-        return self.duration_s
 
     @property
     def total(self) -> int:

@@ -8,70 +8,43 @@ import math
 import random
 from typing import Literal
 
-from pydantic import model_validator
-
 from playground.load.base import (
-    MAX_DURATION_S,
     MAX_REQUESTS,
-    MAX_THINK_S,
     MAX_USERS,
-    MIN_DURATION_S,
-    LoadArrival,
+    ClosedLoop,
     LoadModel,
     Prediction,
     Runner,
     capacity_rps,
     capacity_text,
+    duration_knob,
     knob,
-    think_in_order,
+    think_from,
+    think_to,
 )
 from playground.scenarios.base import QueueModel
 
-THINK_HELP = "Each user thinks a time drawn uniformly from [from, to] between requests."
 
-
-class Users(LoadArrival):
+class Users(ClosedLoop):
     """U closed-loop users, each: request, think a time drawn from [a, b]; for T seconds."""
 
     model: Literal["users"] = "users"
     users: int = knob(
         100, label="Users", unit="U", help="Users, each one request at a time.", ge=1, le=MAX_USERS
     )
-    duration_s: float = knob(
-        10.0,
-        label="For",
-        unit="s",
-        help="How long the users keep sending.",
-        ge=MIN_DURATION_S,
-        le=MAX_DURATION_S,
-    )
-    think_min_s: float = knob(
-        1.0, label="Think from", unit="s", help=THINK_HELP, ge=0, le=MAX_THINK_S
-    )
-    think_max_s: float = knob(3.0, label="to", unit="s", help=THINK_HELP, ge=0, le=MAX_THINK_S)
-
-    @model_validator(mode="after")
-    def _think_range_in_order(self) -> Users:
-        think_in_order(self.think_min_s, self.think_max_s)
-        return self
+    duration_s: float = duration_knob(10.0, label="For", help="How long the users keep sending.")
+    think_min_s: float = think_from(1.0)
+    think_max_s: float = think_to(3.0)
 
     def describe(self) -> str:
         return (
-            f"{self.users:,} users, think {self.think_min_s:g}–{self.think_max_s:g} s,"
+            f"{self.users:,} users, {self.think_text},"
             f" for {self.duration_s:g} s{self.connections_note()}"
         )
 
     @property
     def in_flight(self) -> int:
         return self.users
-
-    @property
-    def planned_s(self) -> float:
-        return self.duration_s
-
-    @property
-    def total(self) -> None:
-        return None
 
 
 async def user(run: Runner, think_min_s: float, think_max_s: float, until_s: float) -> None:
@@ -94,7 +67,7 @@ async def drive(run: Runner, arrival: Users) -> None:
 
 def predict(model: QueueModel, arrival: Users) -> Prediction:
     """Each user's cycle is one service and one mean think; the slots cap the sum."""
-    cycle = model.service_s + (arrival.think_min_s + arrival.think_max_s) / 2
+    cycle = arrival.cycle_s(model)
     offered = arrival.users / cycle if cycle > 0 else math.inf
     throughput = min(offered, capacity_rps(model))
     return Prediction(

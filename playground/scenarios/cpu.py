@@ -25,12 +25,11 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
-from playground.lab.info import LabInfo
 from playground.lab.orphans import exit_with_parent
 from playground.lab.sampler import CountingProcessPoolExecutor
 from playground.lab.timing import add_span, span
 from playground.scenarios import models
-from playground.scenarios.base import Param, Params, Scenario, Variant
+from playground.scenarios.base import Param, Scenario, Variant
 
 
 def sync(work_ms: int, iterations: Annotated[int, Depends(work_iterations)]) -> dict[str, int]:
@@ -177,8 +176,7 @@ async def lab_check(app: FastAPI) -> str | None:
     return await pool.check()
 
 
-def _work(params: Params, lab: LabInfo) -> float:
-    return params["work_ms"] / 1000
+_work = models.param_s("work_ms")
 
 
 SCENARIO = Scenario(

@@ -6,7 +6,8 @@ This scenario demonstrates:
   the thread its connection owns;
 - one shared `aiosqlite` connection runs every query on its one thread, one at a time: the
   pitfall of opening one connection at start-up and sharing it;
-- SQLAlchemy's `AsyncSession` is as wide as its engine's pool: 5 connections plus 10 overflow;
+- SQLAlchemy's `AsyncSession` is as wide as its engine's pool: `POOL_SIZE` connections plus
+  `MAX_OVERFLOW` lent under load;
 - `sqlite3` inside `async def` blocks the event loop for the whole query.
 
 The database is a real SQLite file in a folder the lab makes, seeded with users. The query's
@@ -38,15 +39,16 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from playground.lab.info import LabInfo
 from playground.scenarios import models
-from playground.scenarios.base import Param, Params, Scenario, Variant
+from playground.scenarios.base import Param, Scenario, Variant
 
 USERS = 5_000
 USER_ID = 42
 QUERY = "SELECT name FROM users WHERE id = ? AND sleep_ms(?) = 0"
 # SQLAlchemy's own defaults for this engine, written out so the model can name them.
 POOL_SIZE, MAX_OVERFLOW = 5, 10
+POOL_WIDTH = POOL_SIZE + MAX_OVERFLOW
+"""The most connections the engine lends at once (per lab worker): the ORM's queries' width."""
 
 
 class Base(DeclarativeBase):
@@ -196,8 +198,7 @@ async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
 AIOSQLITE_CONNECTION = models.Calibrated(CONNECTION_MS, "aiosqlite connection")
 
 
-def _query_s(params: Params, lab: LabInfo) -> float:
-    return params["query_ms"] / 1000
+_query_s = models.param_s("query_ms")
 
 
 SCENARIO = Scenario(
@@ -265,11 +266,12 @@ SCENARIO = Scenario(
             helpers=(orm_session,),
             explanation=(
                 "The shape tutorials teach: an `AsyncSession` per request over `sqlite+aiosqlite`. "
-                "Its engine keeps a pool of 5 connections and lends 10 more under load; the 16th "
-                "request at once waits for a connection, so the timeline shows waves of 15."
+                f"Its engine keeps a pool of {POOL_SIZE} connections and lends {MAX_OVERFLOW} "
+                f"more under load; once {POOL_WIDTH} are out, the next request waits for a "
+                f"connection, so the timeline shows waves of {POOL_WIDTH}."
             ),
-            model=models.per_worker(POOL_SIZE + MAX_OVERFLOW, "pooled connection", _query_s),
-            model_text="ceil(N / min(C, pool_size + max_overflow = 15)) × query",
+            model=models.per_worker(POOL_WIDTH, "pooled connection", _query_s),
+            model_text=f"ceil(N / min(C, pool_size + max_overflow = {POOL_WIDTH})) × query",
         ),
         Variant(
             id="async-blocking",

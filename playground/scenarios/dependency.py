@@ -23,10 +23,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from playground.lab.info import LabInfo
 from playground.lab.timing import add_span, thread_label
 from playground.scenarios import models
-from playground.scenarios.base import Param, Params, Scenario, Variant
+from playground.scenarios.base import Param, Scenario, Variant
 from playground.settings import LabSettings
 
 USER_ID = 42
@@ -77,8 +76,7 @@ def lab_settings(request: Request) -> LabSettings:
     return settings
 
 
-def _lookup_s(params: Params, lab: LabInfo) -> float:
-    return params["lookup_ms"] / 1000
+_lookup_s = models.param_s("lookup_ms")
 
 
 SCENARIO = Scenario(

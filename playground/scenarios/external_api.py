@@ -26,10 +26,9 @@ import httpx
 from fastapi import Depends, FastAPI, Request
 
 from playground.lab.contract import Contract, new_secret
-from playground.lab.info import LabInfo
 from playground.ports import LOOPBACK, free_port
 from playground.scenarios import models
-from playground.scenarios.base import Param, Params, Scenario, Variant
+from playground.scenarios.base import Param, Scenario, Variant
 from playground.upstream import MAX_LATENCY_MS, MIN_LATENCY_MS
 
 # httpx's default pool: at most 100 connections per client.
@@ -223,8 +222,7 @@ POOLED_CALL = models.Calibrated(POOLED_CALL_MS, "httpx call")
 NEW_CLIENT_CALL = models.Calibrated(NEW_CLIENT_CALL_MS, "AsyncClient built and called")
 
 
-def _latency_s(params: Params, lab: LabInfo) -> float:
-    return params["latency_ms"] / 1000
+_latency_s = models.param_s("latency_ms")
 
 
 SCENARIO = Scenario(

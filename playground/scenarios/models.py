@@ -23,6 +23,7 @@ __all__ = [
     "default_executor",
     "event_loops",
     "machine_wide",
+    "param_s",
     "per_worker",
     "processes",
     "threadpool",
@@ -32,6 +33,15 @@ __all__ = [
 Service = Callable[[Params, LabInfo], float]
 """Seconds one request keeps its slot busy."""
 Model = Callable[[Params, LabInfo], QueueModel]
+
+
+def param_s(name: str, times: int = 1) -> Service:
+    """The service of a request that waits `times` times a param in ms: `param_s("delay_ms")`."""
+
+    def service(params: Params, lab: LabInfo) -> float:
+        return times * params[name] / 1000
+
+    return service
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,7 @@ def event_loops(service: Service, *, loop: Loop = ()) -> Model:
 def per_worker(
     slots: int, one: str, service: Service, many: str | None = None, *, loop: Loop = ()
 ) -> Model:
-    """`slots` of something each worker holds: one shared connection, a pool of 15."""
+    """`slots` of something each worker holds: one shared connection, an engine's pool."""
 
     def model(params: Params, lab: LabInfo) -> QueueModel:
         total = slots * lab.workers

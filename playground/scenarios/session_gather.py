@@ -31,10 +31,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
-from playground.lab.info import LabInfo
 from playground.lab.timing import span
 from playground.scenarios import database, models
-from playground.scenarios.base import Param, Params, Scenario, Variant
+from playground.scenarios.base import Param, Scenario, Variant
 from playground.scenarios.database import User
 
 USER_IDS = (1, 2, 3)
@@ -112,12 +111,10 @@ async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _query_s(params: Params, lab: LabInfo) -> float:
-    return params["query_ms"] / 1000
+_query_s = models.param_s("query_ms")
 
 
-def _three_queries_s(params: Params, lab: LabInfo) -> float:
-    return len(USER_IDS) * params["query_ms"] / 1000
+_three_queries_s = models.param_s("query_ms", times=len(USER_IDS))
 
 
 SCENARIO = Scenario(

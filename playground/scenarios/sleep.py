@@ -15,10 +15,9 @@ import time
 
 from starlette.concurrency import run_in_threadpool
 
-from playground.lab.info import LabInfo
 from playground.lab.timing import span
 from playground.scenarios import models
-from playground.scenarios.base import Param, Params, Scenario, Variant
+from playground.scenarios.base import Param, Scenario, Variant
 
 
 def sync(delay_ms: int) -> dict[str, int]:
@@ -46,8 +45,7 @@ def blocking_wait(seconds: float) -> None:
         time.sleep(seconds)
 
 
-def _delay(params: Params, lab: LabInfo) -> float:
-    return params["delay_ms"] / 1000
+_delay = models.param_s("delay_ms")
 
 
 SCENARIO = Scenario(
