@@ -183,6 +183,20 @@ def loop_cost_s(run: dict[str, Any]) -> float:
     return len(run["timeline"]) * sum(cost["seconds"] for cost in run["prediction"]["costs"])
 
 
+def pings_ms(run: dict[str, Any]) -> list[float]:
+    """How long each of the bystander's answered pings took, in ms."""
+    return [row["latency_ms"] for row in run["bystander"] if row["latency_ms"] is not None]
+
+
+def loop_stayed_free(run: dict[str, Any], block_ms: float) -> bool:
+    """The bystander's pings were answered without waiting out a block of `block_ms`: a blocked
+    loop makes most pings wait a good part of one, a free loop at most one in ten (a loaded
+    machine can delay a few, never most)."""
+    pings = pings_ms(run)
+    waited = [ms for ms in pings if ms >= block_ms * 0.8]
+    return len(pings) > 0 and len(waited) <= len(pings) / 10
+
+
 def span_intervals(run: dict[str, Any], name: str) -> list[tuple[float, float]]:
     return [
         (span["began"], span["ended"])
