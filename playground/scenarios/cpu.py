@@ -25,9 +25,9 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
-from playground.lab.orphans import exit_with_parent
 from playground.lab.sampler import CountingProcessPoolExecutor
 from playground.lab.timing import add_span, span
+from playground.lab.work import crunch, crunch_in_process, start_pool_process
 from playground.scenarios import models
 from playground.scenarios.base import Param, Scenario, Variant
 
@@ -64,24 +64,9 @@ async def async_offload_process(
     return {"worked_ms": work_ms}
 
 
-def crunch(iterations: int) -> int:
-    """Pure-Python work: it holds the GIL the whole time, but for a switch every 5 ms."""
-    total = 0
-    for i in range(iterations):
-        total += i % 7
-    return total
-
-
 def crunch_in_thread(iterations: int) -> None:
     with span("CPU work"):
         crunch(iterations)
-
-
-def crunch_in_process(iterations: int) -> tuple[float, float, int]:
-    """Runs in a pool process: returns when it began and ended there, and the process id."""
-    began = perf_counter()
-    crunch(iterations)
-    return began, perf_counter(), os.getpid()
 
 
 async def work_iterations(work_ms: int, request: Request) -> int:
@@ -109,12 +94,6 @@ def calibrate(tries: int = 20, sample: int = 50_000) -> float:
     return best
 
 
-def _start_pool_process(lab_pid: int) -> None:
-    """Pool initializer. Being defined here, it imports this module in the new process before
-    any request needs it; and the process exits if the lab is killed and never shuts it down."""
-    exit_with_parent(lab_pid)
-
-
 class ProcessPool:
     """The lab's process pool, renewed when a worker died: a `ProcessPoolExecutor` whose worker
     was killed marks itself broken and refuses all work from then on."""
@@ -128,7 +107,7 @@ class ProcessPool:
         return CountingProcessPoolExecutor(  # counts its busy workers for the lanes
             self.processes,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_pool_process,
+            initializer=start_pool_process,
             initargs=(os.getpid(),),
         )
 
