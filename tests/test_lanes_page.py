@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from playground.lab.sampler import LAG_INTERVAL_S
+from playground.reading import LAG_MAX_MS
 from tests.conftest import Playground, burst, start_playground
 
 THREADPOOL = 10
@@ -138,7 +139,13 @@ def test_lanes_sit_under_a_finished_run_labelled_in_words_with_the_labs_threadpo
 def test_a_blocking_run_paints_four_phases_and_reads_as_a_blocked_loop(
     page: Page, small_lab: Playground
 ) -> None:
-    open_run(page, small_lab, burst("async-blocking", 10, delay_ms=100), "sleep-async-blocking")
+    # Stalls of twice the reading's mark: a lag timer fires up to its own interval less late
+    # than a stall lasts, so stalls just at the mark read just under it (on a busy machine, with
+    # idle moments between them lowering the median too, not flagged at all).
+    stall_ms = round(2 * LAG_MAX_MS)
+    open_run(
+        page, small_lab, burst("async-blocking", 10, delay_ms=stall_ms), "sleep-async-blocking"
+    )
     phases = page.evaluate(PHASE_COLOURS)
     assert len(set(phases.values())) == 4, phases  # four colours, told apart
     fills = page.evaluate("() => window.fills")
