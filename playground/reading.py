@@ -76,7 +76,10 @@ def _loop(lanes: Mapping[str, Sequence[LaneSample]], until_s: float) -> _Loop | 
     """The worst worker's loop: the one blocked longest. A lag sample is how late a timer
     fired, so the samples' sum is the time the loop could run nothing else."""
     worst: _Loop | None = None
-    for group in _by_process(lanes.get("loop_lag_ms", ()), until_s).values():
+    # A lag sample is stamped when its stall ended, often after the response it held: the run's
+    # stalls are those that began before its last response.
+    began = [s for s in lanes.get("loop_lag_ms", ()) if s["at_s"] - s["value"] / 1000 < until_s]
+    for group in _by_process(began, float("inf")).values():
         lags = [sample["value"] for sample in group]
         loop = _Loop(statistics.median(lags), max(lags), sum(lags) / 1000)
         if worst is None or loop.blocked_s > worst.blocked_s:

@@ -230,6 +230,16 @@ def test_samples_after_the_last_response_are_not_read() -> None:
     assert lanes_read(read_run(quick_rows(10, 1.0), lanes, lab(), summary(1.0))) == ["quiet"]
 
 
+def test_a_stall_that_ends_after_the_last_response_is_the_runs() -> None:
+    # Handlers blocking back to back keep the lag timer from firing until the last is done,
+    # later than the harness had its response: one sample for the whole run's stall.
+    lanes = quiet_lanes(1.0)
+    lanes["loop_lag_ms"] = series([0.5], LAG_INTERVAL_S) + series([995.0], 1.0, start_s=1.005)
+    readings = read_run(quick_rows(10, 1.0), lanes, lab(), summary(1.0))
+    (loop,) = [r for r in readings if r["lane"] == "loop_lag_ms"]
+    assert "longest stall 995 ms" in loop["text"]
+
+
 def test_a_blocking_runs_reading_names_the_blocked_loop(playground: Playground) -> None:
     run = playground.run(burst("async-blocking", 10, delay_ms=100))
     assert run["status"] == "done", run["error"]
