@@ -58,7 +58,11 @@ export class CounterLane {
 
     g.clearRect(0, 0, width, height);
     drawTimeAxis(g, { x, tmax: scene.seconds, box, layout, colours });
-    drawMarginLabel(g, formatValue(ymax), box.top + layout.firstRowBaseline, { box, layout, colours });
+    // The scale reads the highest value itself, at its level (the top is headroom above it).
+    if (highest > 0) {
+      const level = y(highest) + layout.firstRowBaseline / 2;
+      drawMarginLabel(g, formatValue(highest), level, { box, layout, colours });
+    }
     drawMarginLabel(g, "0", box.bottom, { box, layout, colours });
 
     g.save();
