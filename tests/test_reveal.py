@@ -50,8 +50,11 @@ def test_predict_first_hides_the_answer_until_the_reveal(
     page.fill("input[name=requests]", "6")
     page.fill("input[name='param.delay_ms']", "100")
     expect(page.locator(".prediction")).to_contain_text("6 waves × 100 ms")
+    expect(page.locator(".variant .explanation")).to_be_visible()
     page.check("input[data-predict-first]")
     expect(page.locator(".prediction")).to_be_hidden()
+    expect(page.locator(".variant .explanation")).to_be_hidden()  # it tells what happens
+    expect(page.locator(".variant .source")).to_be_visible()  # the code is what to reason from
     run_button = page.locator("button.run-button")
     expect(run_button).to_be_disabled()  # a guess first
     page.check("input[name=guess_shape][value=one-at-a-time]")
