@@ -30,6 +30,7 @@ from playwright.sync_api import Browser, Page
 
 from playground.exports import FORMATS, RunExport
 from playground.exports.palette import palette
+from playground.exports.to_locust import PLACEHOLDER_HOST
 from playground.exports.to_svg import MERGE_ABOVE, PLOT_HEIGHT
 from playground.ports import free_port
 from playground.scenarios import SCENARIOS
@@ -459,6 +460,22 @@ def test_locustfile_puts_the_runs_load_on_a_real_lab(
         assert stats["requests"] > 0
     else:
         assert stats["requests"] == arrival["requests"]
+
+
+def test_a_bursts_locustfile_refuses_to_run_distributed(
+    blocking_run: dict[str, Any], tmp_path: Path
+) -> None:
+    """Each worker would count the burst's requests on its own and send them all."""
+    locustfile = FORMATS["locust"].render(as_export(blocking_run, {})).decode()
+    (tmp_path / "burst.py").write_text(locustfile)
+    locust = str(Path(sys.executable).parent / "locust")
+    master = subprocess.run(
+        [locust, "-f", "burst.py", "--master", "--headless", "--expect-workers", "1",
+         "--host", PLACEHOLDER_HOST],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert master.returncode != 0
+    assert "run this file without --master, --worker or --processes" in master.stderr
 
 
 def test_locustfile_of_a_ramp_shapes_the_users_over_time(

@@ -1,6 +1,7 @@
 """A locustfile that puts the run's load on the lab again, for Locust (locust.io) to measure.
 
-Burst: C users that share N requests (`--iterations N`, then Locust quits); users: Locust's
+Burst: C users that share N requests (`--iterations N`, then Locust quits), in one process,
+as a count shared by workers would send N from each; users: Locust's
 `between(a, b)`; rate: `constant_throughput`, spread over enough users that each has time for
 its requests; ramp: a `LoadTestShape`. The command to run it is in the file's first lines.
 """
@@ -23,9 +24,20 @@ class NoLocustEquivalent(ValueError):
 _BURST = """
 from locust import HttpUser, constant, events, task
 from locust.exception import StopUser
+from locust.runners import LocalRunner
 import gevent
 
 REQUESTS = {requests}
+ONE_PROCESS = (
+    "a burst's users share one count of requests, which lives in one Locust process: "
+    "run this file without --master, --worker or --processes"
+)
+
+
+@events.init.add_listener
+def _one_process(environment, **kwargs):
+    if not isinstance(environment.runner, LocalRunner):  # each process would send them all
+        raise SystemExit(ONE_PROCESS)
 
 
 @events.init_command_line_parser.add_listener
