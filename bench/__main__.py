@@ -12,6 +12,7 @@ from pathlib import Path
 from bench.report import load_average, markdown_table, text_table, this_machine
 from bench.sizes import FULL, SMOKE
 from bench.suite import benchmarks, run
+from playground.scenarios import SCENARIOS
 
 
 def main() -> None:
@@ -21,8 +22,16 @@ def main() -> None:
         "--only", nargs="+", choices=list(benchmarks(FULL)), help="run only these benchmarks"
     )
     parser.add_argument("--markdown", type=Path, help="also write the table as Markdown here")
+    parser.add_argument(
+        "--scenarios",
+        nargs="+",
+        choices=list(SCENARIOS),
+        help="predictions: run only these scenarios' variants",
+    )
     args = parser.parse_args()
     sizes = SMOKE if args.smoke else FULL
+    if args.scenarios:
+        sizes = replace(sizes, prediction_scenarios=tuple(args.scenarios))
     names = args.only or list(benchmarks(sizes))
     machine = this_machine()
     try:
@@ -33,6 +42,7 @@ def main() -> None:
         rows = uvloop.run(run(names, sizes))
     machine = replace(machine, load_after=load_average())
     command = "python -m bench" + (" --smoke" if args.smoke else "")
+    command += " --scenarios " + " ".join(args.scenarios) if args.scenarios else ""
     print(f"\n{command} · {machine.describe()}\n")
     print(text_table(rows))
     if args.markdown:
