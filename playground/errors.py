@@ -8,6 +8,7 @@ status. Routes raise the domain error and let the handlers here answer.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -15,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from playground.load import LOAD_MODELS
 from playground.runs import RunInProgress, RunNotFound, RunNotRunning, SeriesInProgress
@@ -66,6 +68,12 @@ class UnknownHost(ValueError):
     def __init__(self, host: str, url: str) -> None:
         super().__init__(f"this server does not answer to {clean(host)!r}; open {url}")
 
+
+ROUTING_MESSAGES: Mapping[int, str] = {
+    404: "there is no page at {path}",
+    405: "{path} is not a page to open: the playground's runs are listed on its home page",
+}
+"""What a person who typed an address is told, for the errors routing itself raises."""
 
 STATUSES: Mapping[type[Exception], int] = {
     UnknownHost: 400,
@@ -180,11 +188,29 @@ class ErrorPages:
         ]
         return JSONResponse({"detail": items}, status_code=422)
 
+    def for_http(self, request: Request, error: StarletteHTTPException) -> Response:
+        """Starlette's own errors (no such path, a method the path does not take), said as
+        the rest are; the API keeps their JSON."""
+        routing = error.detail == HTTPStatus(error.status_code).phrase  # not a route's own
+        if _answers_json(request) or not routing or error.status_code not in ROUTING_MESSAGES:
+            return JSONResponse(
+                {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+            )
+        message = ROUTING_MESSAGES[error.status_code].format(path=clean(request.url.path, 80))
+        response = self.respond(request, error.status_code, [message])
+        response.headers.update(error.headers or {})
+        return response
+
     def install(self, app: FastAPI) -> None:
-        """Answer every error of the vocabulary through `for_error`."""
+        """Answer every error of the vocabulary through `for_error`, and routing's own."""
 
         async def handle(request: Request, error: Exception) -> Response:
             return self.for_error(request, error)
 
+        async def handle_http(request: Request, error: Exception) -> Response:
+            assert isinstance(error, StarletteHTTPException)
+            return self.for_http(request, error)
+
         for kind in STATUSES:
             app.add_exception_handler(kind, handle)
+        app.add_exception_handler(StarletteHTTPException, handle_http)

@@ -269,6 +269,20 @@ def test_unknown_runs_are_404_on_every_route(playground: Playground) -> None:
     }
 
 
+def test_an_address_that_is_no_page_says_so_in_a_page_and_the_api_in_json(
+    playground: Playground,
+) -> None:
+    nothing = playground.client.get("/nothing", headers={"Accept": "text/html"})
+    assert nothing.status_code == 404
+    assert nothing.headers["content-type"].startswith("text/html")
+    assert "There is no page at /nothing." in nothing.text
+    runs = playground.client.get("/runs", headers={"Accept": "text/html"})
+    assert runs.status_code == 405
+    assert "runs are listed on its home page" in runs.text
+    assert playground.client.get("/api/nothing").json() == {"detail": "Not Found"}
+    assert playground.client.put("/api/runs").status_code == 405
+
+
 def test_the_page_and_the_api_answer_cancel_and_busy_alike(playground: Playground) -> None:
     finished = playground.run(burst("async", 1, delay_ms=0))["id"]
     api = playground.client.post(f"/api/runs/{finished}/cancel")
