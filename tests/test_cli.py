@@ -24,8 +24,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from playground.cli import main
 from playground.lab.contract import SECRET_HEADER
 from playground.ports import free_port
+from tests.helpers import children
 
 RUN_TIMEOUT_S = 300.0
 """Generous: a lab may take a minute to import and calibrate on two busy cores."""
@@ -156,16 +158,44 @@ def test_export_writes_the_stored_run_as_csv_and_json_the_same_as_run_printed(
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_starts_nothing(
-    args: list[str], says: str, tmp_path: Path
+    args: list[str], says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The command's own `main`, in this process: a new interpreter per case would spend its
+    seconds importing, not checking (the entry point itself is the next test's)."""
     db = tmp_path / "runs.sqlite3"
-    done = playground(*args, *(["--db", str(db)] if args[0] != "lab" else []))
+    before = children(os.getpid())
+    done = in_process(capsys, *args, *(["--db", str(db)] if args[0] != "lab" else []))
+    assert children(os.getpid()) == before
     assert done.code == 2
     assert len(done.stderr.splitlines()) == 1, done.stderr
     assert says in done.stderr
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
     assert not db.exists()  # refused before the store, the lab or the harness
+
+
+def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> Done:
+    """`playground ARGS` through the command's `main`, as the interpreter would end it."""
+    capsys.readouterr()
+    try:
+        main(list(args))
+        code: int | str | None = 0
+    except SystemExit as exit:
+        code = exit.code
+    out, err = capsys.readouterr()
+    if isinstance(code, str):  # sys.exit("message"): printed to stderr, exit status 1
+        return Done(1, out, err + code + "\n")
+    return Done(code or 0, out, err)
+
+
+def test_bad_input_through_the_real_entry_point_exits_2_before_importing_the_app(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "runs.sqlite3"
+    done = playground("run", "sleep", "async", "--requests", "0", "--db", str(db))
+    assert (done.code, done.stdout, len(done.stderr.splitlines())) == (2, "", 1), done.stderr
+    assert "--requests: " in done.stderr
+    assert not db.exists()
 
 
 class Terminal:

@@ -39,7 +39,8 @@ def test_a_client_per_request_overlaps_but_builds_clients_on_the_loop(
     run = playground.run(call("async-new-client", 20))
     assert run["summary"]["errors"] == 0
     assert max_overlap(handler_intervals(run)) > 1
-    assert run["summary"]["makespan_s"] < 20 * LATENCY_S  # not one call after another
+    # Not one call after another: but how long the builds take depends on the machine's load,
+    # so the overlap says it, not a time.
 
 
 def test_a_blocking_client_in_async_def_freezes_the_loop(playground: Playground) -> None:
