@@ -40,7 +40,7 @@ def test_a_burst_on_kept_alive_connections_ends_sooner_than_on_new_ones(
     playground: Playground,
 ) -> None:
     def burst(connections: str) -> float:
-        arrival = {"model": "burst", "requests": 1_000, "connections": connections}
+        arrival = {"model": "burst", "requests": 500, "connections": connections}
         run = playground.run(
             {"scenario": "hello", "variant": "async", "arrival": arrival, "params": {}}
         )

@@ -438,10 +438,10 @@ def run_locustfile(locustfile: str, folder: Path, lab_url: str) -> dict[str, int
     [
         ({"model": "burst", "requests": 24, "concurrency": 6}, "exactly 24"),
         (
-            {"model": "users", "users": 3, "think_min_s": 0.1, "think_max_s": 0.2, "duration_s": 5},
+            {"model": "users", "users": 3, "think_min_s": 0.1, "think_max_s": 0.2, "duration_s": 2},
             "some",
         ),
-        ({"model": "rate", "rate_rps": 10, "duration_s": 5}, "some"),
+        ({"model": "rate", "rate_rps": 10, "duration_s": 2}, "some"),
     ],
     ids=["burst", "users", "rate"],
 )
