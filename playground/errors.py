@@ -71,7 +71,7 @@ class UnknownHost(ValueError):
 
 ROUTING_MESSAGES: Mapping[int, str] = {
     404: "there is no page at {path}",
-    405: "{path} is not a page to open: the playground's runs are listed on its home page",
+    405: "{path} is not a page to open: the playground, with its runs, is at /",
 }
 """What a person who typed an address is told, for the errors routing itself raises."""
 

@@ -278,7 +278,7 @@ def test_an_address_that_is_no_page_says_so_in_a_page_and_the_api_in_json(
     assert "There is no page at /nothing." in nothing.text
     runs = playground.client.get("/runs", headers={"Accept": "text/html"})
     assert runs.status_code == 405
-    assert "runs are listed on its home page" in runs.text
+    assert "/runs is not a page to open" in runs.text
     assert playground.client.get("/api/nothing").json() == {"detail": "Not Found"}
     assert playground.client.put("/api/runs").status_code == 405
 

@@ -1,9 +1,9 @@
 """A locustfile that puts the run's load on the lab again, for Locust (locust.io) to measure.
 
-Burst: C users that share N requests (`--iterations N`, then Locust quits), in one process,
-as a count shared by workers would send N from each; users: Locust's
-`between(a, b)`; rate: `constant_throughput`, spread over enough users that each has time for
-its requests; ramp: a `LoadTestShape`. The command to run it is in the file's first lines.
+Burst: C users that share N requests (`--iterations N`, then Locust quits), in one process
+only (under workers each would count N of its own); users: Locust's `between(a, b)`; rate:
+`constant_throughput`, spread over enough users that each has time for its requests; ramp: a
+`LoadTestShape`. The command to run it is in the file's first lines.
 """
 
 from __future__ import annotations
