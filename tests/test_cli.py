@@ -297,9 +297,17 @@ def test_lab_serves_without_a_secret_until_interrupted() -> None:
         httpx.get(f"http://127.0.0.1:{port}/info", timeout=5)
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize(
+    ("signum", "sigint"),
+    [
+        (signal.SIGINT, signal.SIG_DFL),
+        (signal.SIGINT, signal.SIG_IGN),
+        (signal.SIGTERM, signal.SIG_DFL),
+    ],
+    ids=["ctrl-c", "ctrl-c-in-a-background-job", "sigterm"],
+)
 def test_a_stopped_run_is_stored_interrupted_with_what_it_measured(
-    tmp_path: Path, signum: signal.Signals
+    tmp_path: Path, signum: signal.Signals, sigint: signal.Handlers
 ) -> None:
     db = tmp_path / "runs.sqlite3"
     command = ["run", "sleep", "async", "--users", "5", "--think", "0.1", "0.2"]
@@ -308,6 +316,7 @@ def test_a_stopped_run_is_stored_interrupted_with_what_it_measured(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, sigint),
     )
     try:
         deadline = time.monotonic() + RUN_TIMEOUT_S

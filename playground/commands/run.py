@@ -158,8 +158,12 @@ async def fire(request: Any, settings: Any, db_path: Path, *, show_progress: boo
     )
     main = asyncio.current_task()
     assert main is not None
-    # SIGTERM (a CI job's timeout, `kill`) ends the run as Ctrl-C does: stored, interrupted.
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
+    # Ctrl-C and SIGTERM (a CI job's timeout, `kill`) end the run alike: stored, interrupted.
+    # SIGINT is handled here, not left to asyncio.run, which ignores it in a process started
+    # with SIGINT ignored (a script's background job), as uvicorn does not.
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, main.cancel)
     try:
         await lab.start()
         run = await runs.start(request)
