@@ -3,6 +3,7 @@ process, and a SQLite file in a temporary folder."""
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import signal
@@ -176,6 +177,15 @@ def handler_intervals(run: dict[str, Any]) -> list[tuple[float, float]]:
     return [
         (row["began_s"], row["ended_s"]) for row in run["timeline"] if row["began_s"] is not None
     ]
+
+
+def most_ended_within(run: dict[str, Any], window_s: float) -> int:
+    """The most handlers that ended within `window_s` of each other. Calls that each take
+    `window_s` and run one after another end one or two to a window; calls that overlap end
+    together, however long a busy machine makes each of them."""
+    ends = sorted(row["ended_s"] for row in run["timeline"] if row["ended_s"] is not None)
+    together = (bisect.bisect_right(ends, end + window_s) - i for i, end in enumerate(ends))
+    return max(together, default=0)
 
 
 def loop_cost_s(run: dict[str, Any]) -> float:

@@ -11,6 +11,7 @@ from tests.conftest import (
     handler_intervals,
     loop_stayed_free,
     max_overlap,
+    most_ended_within,
     pings_ms,
 )
 
@@ -40,7 +41,7 @@ def test_a_connection_per_request_lets_every_query_wait_at_once(playground: Play
     run = playground.run(query("async", 50))
     assert run["summary"]["errors"] == 0
     assert max_overlap(handler_intervals(run)) >= 40
-    assert run["summary"]["makespan_s"] < 50 * QUERY_S / 4  # nowhere near 50 queries in a row
+    assert most_ended_within(run, QUERY_S) >= 10  # 50 queries in a row end one or two at a time
 
 
 def test_one_shared_connection_runs_one_query_at_a_time(playground: Playground) -> None:

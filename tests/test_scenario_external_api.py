@@ -6,7 +6,13 @@ import os
 from typing import Any
 
 from tests import helpers
-from tests.conftest import Playground, handler_intervals, max_overlap, pings_ms
+from tests.conftest import (
+    Playground,
+    handler_intervals,
+    max_overlap,
+    most_ended_within,
+    pings_ms,
+)
 
 LATENCY_S = 0.1
 
@@ -29,7 +35,7 @@ def test_a_shared_async_client_overlaps_every_call(playground: Playground) -> No
     run = playground.run(call("async", 60))
     assert run["summary"]["errors"] == 0
     assert max_overlap(handler_intervals(run)) >= 50
-    assert run["summary"]["makespan_s"] < 60 * LATENCY_S / 4  # nowhere near one after another
+    assert most_ended_within(run, LATENCY_S) >= 10  # one after another ends one or two
     assert run["timeline"][0]["status_code"] == 200
 
 

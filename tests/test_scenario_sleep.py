@@ -10,6 +10,7 @@ from tests.conftest import (
     handler_intervals,
     loop_stayed_free,
     max_overlap,
+    most_ended_within,
     pings_ms,
     span_intervals,
 )
@@ -24,7 +25,7 @@ def test_async_requests_overlap(playground: Playground) -> None:
     # All 100 wait at once: far more than a threadpool's worth, and one delay long, not a hundred.
     assert max_overlap(handler_intervals(run)) >= 90
     assert run["summary"]["max_in_handler"] >= 90
-    assert run["summary"]["makespan_s"] < 100 * DELAY_S / 10  # a delay long, not a hundred
+    assert most_ended_within(run, DELAY_S) >= 25  # together, not a hundred delays in a row
 
 
 def test_sync_runs_in_waves_no_wider_than_the_threadpool(playground: Playground) -> None:
