@@ -234,7 +234,7 @@ def terminal() -> Iterator[Terminal]:
     opened.close()
 
 
-def test_ci_step_100_requests_within_2_s_exits_0_with_a_table_and_a_progress_bar(
+def test_ci_step_100_requests_within_5_s_exits_0_with_a_table_and_a_progress_bar(
     tmp_path: Path, terminal: Terminal
 ) -> None:
     process = subprocess.run(
@@ -248,7 +248,7 @@ def test_ci_step_100_requests_within_2_s_exits_0_with_a_table_and_a_progress_bar
             "--requests",
             "100",
             "--expect",
-            "makespan_s<2",
+            "makespan_s<5",
             "--db",
             str(tmp_path / "runs.sqlite3"),
         ],
@@ -259,7 +259,7 @@ def test_ci_step_100_requests_within_2_s_exits_0_with_a_table_and_a_progress_bar
     )
     terminal_text = terminal.text()
     assert process.returncode == 0, terminal_text
-    assert "expectation held: makespan_s<2" in terminal_text
+    assert "expectation held: makespan_s<5" in terminal_text
     assert "100/100" in terminal_text  # the bar, drawn on the terminal only
     assert "100/100" not in process.stdout
     table = {
@@ -267,7 +267,7 @@ def test_ci_step_100_requests_within_2_s_exits_0_with_a_table_and_a_progress_bar
     }
     assert table["requests"] == "100"
     assert table["completed"] == "100"
-    assert float(table["makespan_s"]) < 2
+    assert float(table["makespan_s"]) < 5
 
 
 def test_lab_serves_without_a_secret_until_interrupted() -> None:
