@@ -129,18 +129,21 @@ def calibrate(tries: int = 20, short: int = 50_000, rounds: int = 3) -> dict[str
     }
 
 
-async def process_contention(pool: ProcessPoolExecutor, processes: int, per_ms: float) -> float:
-    """How much longer `SAMPLE_MS` of work takes in each of the pool's processes, all computing
-    at once, than the calibration says: the cores they share with the lab and the machine."""
+async def process_contention(
+    pool: ProcessPoolExecutor, processes: int, per_ms: float, rounds: int = 3
+) -> float:
+    """How much longer `SAMPLE_MS` of work takes in the pool's processes, all computing at once,
+    than the calibration says: the cores they share with the lab and the machine. A round lasts
+    as long as its slowest process, like a wave of requests; the least disturbed round counts."""
     loop = asyncio.get_running_loop()
-    iterations = round(per_ms * SAMPLE_MS * 2)
-    took: list[float] = []
-    for _ in range(2):  # the first round warms each process up
+    iterations = round(per_ms * SAMPLE_MS)
+    rounds_s = []
+    for _ in range(1 + rounds):  # the first round warms each process up
         calls = (
             loop.run_in_executor(pool, crunch_in_process, iterations) for _ in range(processes)
         )
-        took = [ended - began for began, ended, _ in await asyncio.gather(*calls)]
-    return max(1.0, max(took) * 1000 * per_ms / iterations)
+        rounds_s.append(max(ended - began for began, ended, _ in await asyncio.gather(*calls)))
+    return max(1.0, min(rounds_s[1:]) * 1000 * per_ms / iterations)
 
 
 class ProcessPool:
