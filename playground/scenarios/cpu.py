@@ -94,34 +94,45 @@ SAMPLE_MS = 10
 
 
 def _timed(iterations: int, threads: int = 1) -> float:
-    """Seconds for `threads` threads to crunch `iterations` each, all at once."""
-    workers = [threading.Thread(target=crunch, args=(iterations,)) for _ in range(threads)]
-    began = perf_counter()
+    """Seconds for `threads` threads to crunch `iterations` each, all at once; one: this one."""
+    if threads == 1:
+        began = perf_counter()
+        crunch(iterations)
+        return perf_counter() - began
+    go = threading.Event()
+
+    def work() -> None:
+        go.wait()
+        crunch(iterations)
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
     for worker in workers:
         worker.start()
+    began = perf_counter()
+    go.set()  # all started and waiting: they begin together, as a busy threadpool's do
     for worker in workers:
         worker.join()
     return perf_counter() - began
 
 
-def calibrate(tries: int = 20, short: int = 50_000, rounds: int = 3) -> dict[str, float]:
-    """What the cpu scenario's models need, measured on this machine in about 0.2 s.
+def calibrate(tries: int = 20, short: int = 50_000, rounds: int = 2) -> dict[str, float]:
+    """What the cpu scenario's models need, measured on this machine in about 0.15 s.
 
     - `crunch_iterations_per_ms`: the fastest of many short timed runs, the one least disturbed
       by whatever else the machine was doing, so a request's work takes at least `work_ms`;
-    - `work_takes`: how long work sized for `SAMPLE_MS` really takes, run in full, against
-      `SAMPLE_MS` (the fastest of a few tries): longer than the short runs, which were alone on
-      warm caches between two GIL switches;
+    - `work_takes`: how long work sized for a few `SAMPLE_MS` really takes, run in full by one
+      thread, against what it was sized for (the fastest of a few tries): longer than the short
+      runs, which had warm caches and ran between two GIL switches;
     - `gil_contention`: how much longer `CONTENDING_THREADS` threads computing at once take than
       one thread doing all their work alone: the GIL's hand-overs between them.
     """
     per_ms = max(short / (_timed(short) * 1000) for _ in range(tries))
     sample = round(per_ms * SAMPLE_MS)
-    takes = min(_timed(sample) for _ in range(rounds)) * 1000 / SAMPLE_MS
     alone, together = [], []
-    for _ in range(2):  # interleaved, so a busy moment weighs on both alike
+    for _ in range(rounds):  # interleaved, so a busy moment weighs on both alike
         alone.append(_timed(sample * CONTENDING_THREADS))
         together.append(_timed(sample, threads=CONTENDING_THREADS))
+    takes = min(alone) * 1000 / (SAMPLE_MS * CONTENDING_THREADS)
     return {
         CALIBRATION: per_ms,
         WORK_TAKES: max(1.0, takes),
@@ -130,7 +141,7 @@ def calibrate(tries: int = 20, short: int = 50_000, rounds: int = 3) -> dict[str
 
 
 async def process_contention(
-    pool: ProcessPoolExecutor, processes: int, per_ms: float, rounds: int = 3
+    pool: ProcessPoolExecutor, processes: int, per_ms: float, rounds: int = 2
 ) -> float:
     """How much longer `SAMPLE_MS` of work takes in the pool's processes, all computing at once,
     than the calibration says: the cores they share with the lab and the machine. A round lasts
