@@ -144,3 +144,42 @@ def test_every_scenario_default_load_is_a_valid_load() -> None:
     for scenario in SCENARIOS.values():
         body = {"scenario": scenario.id, "variant": scenario.variants[0].id}
         RunRequest.model_validate({**body, "arrival": dict(scenario.default_load)})
+
+
+CPU_LAB = LabInfo(
+    threadpool=40,
+    default_executor=6,
+    cores=2,
+    workers=1,
+    processes=2,
+    pid=1,
+    calibration={"work_takes": 1.1, "gil_contention": 1.3, "process_contention": 1.2},
+)
+
+
+def cpu_request(variant: str, requests: int = 20) -> RunRequest:
+    return RunRequest.model_validate(
+        {
+            "scenario": "cpu",
+            "variant": variant,
+            "arrival": {"model": "burst", "requests": requests},
+            "params": {"work_ms": 100},
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("variant", "expected_s"),
+    [
+        ("async-blocking", 20 * 0.1 * 1.1),  # alone on the loop: the work as it runs in full
+        ("sync", 20 * 0.1 * 1.1 * 1.3),  # threads taking turns on the GIL pay for it
+        ("async-offload-thread", 20 * 0.1 * 1.1 * 1.3),
+        ("async-offload-process", 10 * 0.1 * 1.2),  # 2 processes, sharing the 2 cores
+    ],
+)
+def test_cpu_work_is_predicted_with_what_the_lab_calibrated(
+    variant: str, expected_s: float
+) -> None:
+    assert predict(cpu_request(variant), CPU_LAB).makespan_s == pytest.approx(expected_s)
+    uncalibrated = predict(cpu_request(variant), LAB).makespan_s
+    assert uncalibrated < expected_s  # without a calibration, no factor: plain N × work waves

@@ -94,3 +94,20 @@ def test_process_pool_computes_in_other_processes_at_most_pool_wide(
     # The handlers only await: they all overlap on the loop, which stays free for the ping.
     assert max_overlap(handler_intervals(run)) > info["processes"]
     assert loop_stayed_free(run, WORK_MS)
+
+
+def test_the_models_render_the_costs_the_lab_calibrated(playground: Playground) -> None:
+    calibration = playground.lab()["info"]["calibration"]
+    for name in ("work_takes", "gil_contention", "process_contention"):
+        assert calibration[name] >= 1.0, name
+    for variant, names in (
+        ("async-blocking", ("work_takes",)),
+        ("sync", ("work_takes", "gil_contention")),
+        ("async-offload-process", ("process_contention",)),
+    ):
+        page = playground.client.get(
+            "/partials/variant",
+            params={"scenario": "cpu", "variant": variant, "model": "burst", "requests": "20"},
+        ).text
+        for name in names:
+            assert f"×{calibration[name]:.2f}" in page, (variant, name)

@@ -8,7 +8,9 @@ This scenario demonstrates:
 - a process pool computes in parallel, each process with its own GIL, up to the cores.
 
 The work is a plain loop, sized by a calibration the lab makes when it starts: the fastest of
-many short timed runs, so a request's work takes at least `work_ms` on an idle core.
+a few timed runs, so a request's work takes at least `work_ms` on an idle core. The same
+calibration measures what the models add to the work: threads taking turns on the GIL, and
+the pool's processes sharing the cores.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -81,17 +84,77 @@ async def process_pool(request: Request) -> ProcessPoolExecutor:
 
 
 CALIBRATION = "crunch_iterations_per_ms"
+WORK_TAKES = "work_takes"
+GIL_CONTENTION = "gil_contention"
+PROCESS_CONTENTION = "process_contention"
+CONTENDING_THREADS = 3
+"""Threads the GIL contention is measured with: enough to take turns as a threadpool does."""
+SAMPLE_MS = 10
+"""The length of one timed run of `crunch`: several GIL switch intervals long."""
 
 
-def calibrate(tries: int = 20, sample: int = 50_000) -> float:
-    """Iterations of `crunch` per ms on this machine: the fastest of many short timed runs,
-    the one least disturbed by whatever else the machine was doing."""
-    best = 0.0
-    for _ in range(tries):
+def _timed(iterations: int, threads: int = 1) -> float:
+    """Seconds for `threads` threads to crunch `iterations` each, all at once; one: this one."""
+    if threads == 1:
         began = perf_counter()
-        crunch(sample)
-        best = max(best, sample / ((perf_counter() - began) * 1000))
-    return best
+        crunch(iterations)
+        return perf_counter() - began
+    go = threading.Event()
+
+    def work() -> None:
+        go.wait()
+        crunch(iterations)
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    began = perf_counter()
+    go.set()  # all started and waiting: they begin together, as a busy threadpool's do
+    for worker in workers:
+        worker.join()
+    return perf_counter() - began
+
+
+def calibrate(tries: int = 20, short: int = 50_000, rounds: int = 2) -> dict[str, float]:
+    """What the cpu scenario's models need, measured on this machine in about 0.15 s.
+
+    - `crunch_iterations_per_ms`: the fastest of many short timed runs, the one least disturbed
+      by whatever else the machine was doing, so a request's work takes at least `work_ms`;
+    - `work_takes`: how long work sized for a few `SAMPLE_MS` really takes, run in full by one
+      thread, against what it was sized for (the fastest of a few tries): longer than the short
+      runs, which had warm caches and ran between two GIL switches;
+    - `gil_contention`: how much longer `CONTENDING_THREADS` threads computing at once take than
+      one thread doing all their work alone: the GIL's hand-overs between them.
+    """
+    per_ms = max(short / (_timed(short) * 1000) for _ in range(tries))
+    sample = round(per_ms * SAMPLE_MS)
+    alone, together = [], []
+    for _ in range(rounds):  # interleaved, so a busy moment weighs on both alike
+        alone.append(_timed(sample * CONTENDING_THREADS))
+        together.append(_timed(sample, threads=CONTENDING_THREADS))
+    takes = min(alone) * 1000 / (SAMPLE_MS * CONTENDING_THREADS)
+    return {
+        CALIBRATION: per_ms,
+        WORK_TAKES: max(1.0, takes),
+        GIL_CONTENTION: max(1.0, min(together) / min(alone)),
+    }
+
+
+async def process_contention(
+    pool: ProcessPoolExecutor, processes: int, per_ms: float, rounds: int = 2
+) -> float:
+    """How much longer `SAMPLE_MS` of work takes in the pool's processes, all computing at once,
+    than the calibration says: the cores they share with the lab and the machine. A round lasts
+    as long as its slowest process, like a wave of requests; the least disturbed round counts."""
+    loop = asyncio.get_running_loop()
+    iterations = round(per_ms * SAMPLE_MS)
+    rounds_s = []
+    for _ in range(1 + rounds):  # the first round warms each process up
+        calls = (
+            loop.run_in_executor(pool, crunch_in_process, iterations) for _ in range(processes)
+        )
+        rounds_s.append(max(ended - began for began, ended, _ in await asyncio.gather(*calls)))
+    return max(1.0, min(rounds_s[1:]) * 1000 * per_ms / iterations)
 
 
 class ProcessPool:
@@ -140,11 +203,14 @@ PROCESS_START_TIMEOUT_S = 30.0
 @asynccontextmanager
 async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Calibrate the work, and open a pool of the lab's `processes`, started before any run."""
-    app.state.calibration[CALIBRATION] = calibrate()
+    app.state.calibration.update(calibrate())
     pool = ProcessPool(app.state.settings.processes)
     app.state.cpu = pool
     try:
         await pool.start()
+        per_ms = app.state.calibration[CALIBRATION]
+        contention = await process_contention(pool.executor, pool.processes, per_ms)
+        app.state.calibration[PROCESS_CONTENTION] = contention
         yield
     finally:
         pool.close()
@@ -156,6 +222,14 @@ async def lab_check(app: FastAPI) -> str | None:
 
 
 _work = models.param_s("work_ms")
+_work_alone = models.scaled(_work, WORK_TAKES)
+_work_in_turns = models.scaled(_work, WORK_TAKES, GIL_CONTENTION)
+_work_side_by_side = models.scaled(_work, PROCESS_CONTENTION)
+_IN_TURNS = (
+    "ceil(N / min(workers, cores)) × work × {work_takes:.2f} × {gil_contention:.2f}: one GIL per "
+    "lab worker; calibrated, work run in full takes ×{work_takes:.2f}, threads taking turns on "
+    "the GIL ×{gil_contention:.2f}"
+)
 
 
 SCENARIO = Scenario(
@@ -188,8 +262,8 @@ SCENARIO = Scenario(
                 "loop's thread must win the GIL from {threadpool} busy ones, and a ping can wait "
                 "a second."
             ),
-            model=models.cores(_work),
-            model_text="ceil(N / min(workers, cores)) × work: one GIL per lab worker",
+            model=models.cores(_work_in_turns),
+            model_text=_IN_TURNS,
         ),
         Variant(
             id="async-blocking",
@@ -201,8 +275,11 @@ SCENARIO = Scenario(
                 "the bystander's ping waits for the whole computation. The makespan is the same "
                 "as `def`, but here nothing else gets an answer meanwhile."
             ),
-            model=models.cores(_work),
-            model_text="ceil(N / min(workers, cores)) × work: one event loop per lab worker",
+            model=models.cores(_work_alone),
+            model_text=(
+                "ceil(N / min(workers, cores)) × work × {work_takes:.2f}: one event loop per lab "
+                "worker; calibrated, work run in full takes ×{work_takes:.2f}"
+            ),
         ),
         Variant(
             id="async-offload-thread",
@@ -214,8 +291,8 @@ SCENARIO = Scenario(
                 "needs the GIL too), but the threads still take turns on the GIL, so it is no "
                 "faster than `def`. Offloading to a thread helps waiting, not computing."
             ),
-            model=models.cores(_work),
-            model_text="ceil(N / min(workers, cores)) × work: the GIL lets one thread compute",
+            model=models.cores(_work_in_turns),
+            model_text=_IN_TURNS,
         ),
         Variant(
             id="async-offload-process",
@@ -228,8 +305,12 @@ SCENARIO = Scenario(
                 "fast). "
                 "The price: arguments and results are pickled between processes."
             ),
-            model=models.processes(_work),
-            model_text="ceil(N / min(workers × processes, cores)) × work",
+            model=models.processes(_work_side_by_side),
+            model_text=(
+                "ceil(N / min(workers × processes, cores)) × work × {process_contention:.2f}: "
+                "calibrated, {processes} processes computing at once each took "
+                "×{process_contention:.2f} the work, on cores shared with the lab and the machine"
+            ),
         ),
     ),
     lab_lifespan=lab_lifespan,

@@ -7,6 +7,7 @@ the process pool's width: each is decided here once, from what the lab reported.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ __all__ = [
     "param_s",
     "per_worker",
     "processes",
+    "scaled",
     "threadpool",
     "unlimited",
 ]
@@ -42,6 +44,18 @@ def param_s(name: str, times: int = 1) -> Service:
         return times * params[name] / 1000
 
     return service
+
+
+def scaled(service: Service, *keys: str) -> Service:
+    """`service` times factors the lab measured at its start, by their names in
+    `LabInfo.calibration` (1 when it did not): `scaled(work, "gil_contention")`."""
+
+    def scaled_service(params: Params, lab: LabInfo) -> float:
+        return math.prod(
+            (lab.calibration.get(key, 1.0) for key in keys), start=service(params, lab)
+        )
+
+    return scaled_service
 
 
 @dataclass(frozen=True)
