@@ -9,6 +9,9 @@ loop N times its per-request cost, however long each one then waits.
 - `thread_hop_ms`: handing a call to FastAPI's threadpool and picking its result up again
   (`run_in_threadpool` of a no-op), which every `def` endpoint pays.
 
+Scenarios time their own work with `cpu_ms` in their `lab_lifespan`s: what a variant's
+driver or client spends on the CPU (any thread's, under the one GIL) around a wait of 0.
+
 Why this is representative: the requests are served by the lab's own app (the same guard,
 stamps and routes) through a uvicorn server with the same HTTP protocol, on the lab's own
 event loop, and sent like the harness sends a burst, many at once, so the loop works through
@@ -21,16 +24,17 @@ from __future__ import annotations
 import asyncio
 import socket
 import statistics
-from collections.abc import Callable
-from time import perf_counter
+from collections.abc import Awaitable, Callable
+from time import perf_counter, process_time
 
 import uvicorn
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from playground.load.burst import Burst
 from playground.ports import LOOPBACK
 
-__all__ = ["REQUEST_KEPT_ALIVE", "REQUEST_NEW", "THREAD_HOP", "calibrate_requests"]
+__all__ = ["REQUEST_KEPT_ALIVE", "REQUEST_NEW", "THREAD_HOP", "calibrate_requests", "cpu_ms"]
 
 REQUEST_NEW = "request_new_ms"
 REQUEST_KEPT_ALIVE = "request_kept_alive_ms"
@@ -39,8 +43,24 @@ THREAD_HOP = "thread_hop_ms"
 PATH = "/s/hello/async"
 """The lab's cheapest endpoint: what is left is what every request costs."""
 BURST = 40
+DEFAULT_BURST: int = Burst.model_fields["requests"].default
+"""How many requests a burst sends when a scenario does not say: all at once."""
 ROUNDS = 3
 HOPS = 200
+
+
+WARM_UP = 10
+
+
+async def cpu_ms(work: Callable[[], Awaitable[object]], *, at_once: int = DEFAULT_BURST) -> float:
+    """ms of the lab's CPU, every thread's (`process_time`), that one `work()` costs when
+    `at_once` of them run together, as a scenario's default burst runs them (a hundred threads
+    alive cost each other more than ten do), after a few to warm up. CPU, not wall time: under
+    the GIL it is what requests queue for, and another process's load does not count."""
+    await asyncio.gather(*(work() for _ in range(WARM_UP)))
+    began = process_time()
+    await asyncio.gather(*(work() for _ in range(at_once)))
+    return (process_time() - began) / at_once * 1000
 
 
 def _read_response(sock: socket.socket) -> None:
