@@ -31,7 +31,6 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from playground.load.burst import Burst
 from playground.ports import LOOPBACK
 
 __all__ = ["REQUEST_KEPT_ALIVE", "REQUEST_NEW", "THREAD_HOP", "calibrate_requests", "cpu_ms"]
@@ -43,8 +42,6 @@ THREAD_HOP = "thread_hop_ms"
 PATH = "/s/hello/async"
 """The lab's cheapest endpoint: what is left is what every request costs."""
 BURST = 40
-DEFAULT_BURST: int = Burst.model_fields["requests"].default
-"""How many requests a burst sends when a scenario does not say: all at once."""
 ROUNDS = 3
 HOPS = 200
 
@@ -52,11 +49,21 @@ HOPS = 200
 WARM_UP = 10
 
 
-async def cpu_ms(work: Callable[[], Awaitable[object]], *, at_once: int = DEFAULT_BURST) -> float:
+def default_burst() -> int:
+    """How many requests a burst sends, all at once, when a scenario does not say."""
+    from playground.load.burst import Burst  # the load models import the scenarios, and these us
+
+    requests: int = Burst.model_fields["requests"].default
+    return requests
+
+
+async def cpu_ms(work: Callable[[], Awaitable[object]], *, at_once: int | None = None) -> float:
     """ms of the lab's CPU, every thread's (`process_time`), that one `work()` costs when
-    `at_once` of them run together, as a scenario's default burst runs them (a hundred threads
-    alive cost each other more than ten do), after a few to warm up. CPU, not wall time: under
-    the GIL it is what requests queue for, and another process's load does not count."""
+    `at_once` of them run together, by default as a scenario's default burst runs them (a
+    hundred threads alive cost each other more than ten do), after a few to warm up. CPU, not
+    wall time: under the GIL it is what requests queue for, and another process's load does
+    not count."""
+    at_once = at_once or default_burst()
     await asyncio.gather(*(work() for _ in range(WARM_UP)))
     began = process_time()
     await asyncio.gather(*(work() for _ in range(at_once)))
