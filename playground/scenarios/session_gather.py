@@ -108,8 +108,9 @@ async def _time_variants(sessions: Sessions) -> dict[str, float]:
 
     async def shared() -> None:
         # Refused: the lesson, and what every request of it pays.
-        async with sessions() as session, suppress(HTTPException):
-            await gather_shared_session(0, session)
+        async with sessions() as session:
+            with suppress(HTTPException):
+                await gather_shared_session(0, session)
 
     async def per_task() -> None:
         await gather_session_per_task(0, sessions)
