@@ -6,8 +6,10 @@ loop N times its per-request cost, however long each one then waits.
 - `request_new_ms`: a request on a connection of its own: accepting it, parsing, the
   middleware, routing, the endpoint's JSON, and the response;
 - `request_kept_alive_ms`: the same on a connection that is already open;
-- `thread_hop_ms`: handing a call to FastAPI's threadpool and picking its result up again
-  (`run_in_threadpool` of a no-op), which every `def` endpoint pays.
+- `thread_hop_ms`: handing a call to FastAPI's threadpool and picking its result up again,
+  which every `def` endpoint pays: what a burst to the `def` hello costs more than one to the
+  `async def` hello (in a burst a hop costs more than alone: the threads and the loop keep
+  handing the GIL to each other).
 
 Scenarios time their own work with `cpu_ms` in their `lab_lifespan`s: what a variant's
 driver or client spends on the CPU (any thread's, under the one GIL) around a wait of 0.
@@ -15,8 +17,9 @@ driver or client spends on the CPU (any thread's, under the one GIL) around a wa
 Why this is representative: the requests are served by the lab's own app (the same guard,
 stamps and routes) through a uvicorn server with the same HTTP protocol, on the lab's own
 event loop, and sent like the harness sends a burst, many at once, so the loop works through
-them without sleeping in between. The client is a thread of raw sockets: its calls let go of
-the GIL, so what is timed is nearly all the lab's own work.
+them without sleeping in between. What is timed is the lab's CPU, all its threads but the
+client's (a thread of raw sockets): the lab's own work, not the sending, and not what other
+processes on the machine take meanwhile.
 """
 
 from __future__ import annotations
@@ -25,11 +28,10 @@ import asyncio
 import socket
 import statistics
 from collections.abc import Awaitable, Callable
-from time import perf_counter, process_time
+from time import process_time, thread_time
 
 import uvicorn
 from fastapi import FastAPI
-from starlette.concurrency import run_in_threadpool
 
 from playground.ports import LOOPBACK
 
@@ -41,9 +43,10 @@ THREAD_HOP = "thread_hop_ms"
 
 PATH = "/s/hello/async"
 """The lab's cheapest endpoint: what is left is what every request costs."""
-BURST = 40
+THREAD_PATH = "/s/hello/sync"
+"""The same as `def`: what it costs more is the hop to the threadpool and back."""
+BURST = 200
 ROUNDS = 3
-HOPS = 200
 
 
 WARM_UP = 10
@@ -91,33 +94,48 @@ def _read_response(sock: socket.socket) -> None:
         body += chunk
 
 
+class _LabCpu:
+    """The lab's CPU, every thread's but the client's own (`process_time` less `thread_time`
+    of the client thread that opens it): what the requests cost the lab, not the sending."""
+
+    def __enter__(self) -> _LabCpu:
+        self._process, self._client = process_time(), thread_time()
+        self.seconds = 0.0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = (process_time() - self._process) - (thread_time() - self._client)
+
+
 def _burst_new(port: int, request: bytes) -> float:
-    """Seconds per request for BURST requests, each on a new connection, sent at once."""
-    began = perf_counter()
-    socks = []
-    for _ in range(BURST):
-        sock = socket.create_connection((LOOPBACK, port))
-        sock.sendall(request)
-        socks.append(sock)
-    for sock in socks:
-        _read_response(sock)
-        sock.close()
-    return (perf_counter() - began) / BURST
+    """The lab's CPU seconds per request for BURST requests, each on a new connection, sent
+    at once."""
+    with _LabCpu() as cpu:
+        socks = []
+        for _ in range(BURST):
+            sock = socket.create_connection((LOOPBACK, port))
+            sock.sendall(request)
+            socks.append(sock)
+        for sock in socks:
+            _read_response(sock)
+            sock.close()
+    return cpu.seconds / BURST
 
 
 def _burst_kept_alive(port: int, request: bytes) -> float:
-    """Seconds per request for BURST requests on connections opened and used before."""
+    """The lab's CPU seconds per request for BURST requests on connections opened and used
+    before."""
     socks = [socket.create_connection((LOOPBACK, port)) for _ in range(BURST)]
     try:
         for sock in socks:
             sock.sendall(request)
             _read_response(sock)
-        began = perf_counter()
-        for sock in socks:
-            sock.sendall(request)
-        for sock in socks:
-            _read_response(sock)
-        return (perf_counter() - began) / BURST
+        with _LabCpu() as cpu:
+            for sock in socks:
+                sock.sendall(request)
+            for sock in socks:
+                _read_response(sock)
+        return cpu.seconds / BURST
     finally:
         for sock in socks:
             sock.close()
@@ -127,27 +145,23 @@ def _median_ms(measure: Callable[[int, bytes], float], port: int, request: bytes
     return statistics.median(measure(port, request) for _ in range(ROUNDS)) * 1000
 
 
-def _client(port: int, headers: dict[str, str]) -> dict[str, float]:
-    lines = [f"GET {PATH} HTTP/1.1", f"Host: {LOOPBACK}:{port}"]
+def _request(path: str, port: int, headers: dict[str, str]) -> bytes:
+    lines = [f"GET {path} HTTP/1.1", f"Host: {LOOPBACK}:{port}"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
-    _burst_new(port, request)  # warm-up: imports, first-call caches
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def _client(port: int, headers: dict[str, str]) -> dict[str, float]:
+    """The bursts, from a thread of the lab: to `async def` and to `def` hello."""
+    on_loop, in_thread = (_request(path, port, headers) for path in (PATH, THREAD_PATH))
+    _burst_new(port, on_loop)  # warm-up: imports, first-call caches
+    _burst_new(port, in_thread)  # and the threadpool's threads started
+    new = _median_ms(_burst_new, port, on_loop)
     return {
-        REQUEST_NEW: _median_ms(_burst_new, port, request),
-        REQUEST_KEPT_ALIVE: _median_ms(_burst_kept_alive, port, request),
+        REQUEST_NEW: new,
+        REQUEST_KEPT_ALIVE: _median_ms(_burst_kept_alive, port, on_loop),
+        THREAD_HOP: max(0.0, _median_ms(_burst_new, port, in_thread) - new),
     }
-
-
-def _nothing() -> None:
-    return None
-
-
-async def _thread_hop_ms() -> float:
-    await run_in_threadpool(_nothing)  # the pool's first thread starts here, not in the timing
-    began = perf_counter()
-    for _ in range(HOPS):
-        await run_in_threadpool(_nothing)
-    return (perf_counter() - began) / HOPS * 1000
 
 
 async def calibrate_requests(app: FastAPI, headers: dict[str, str]) -> dict[str, float]:
@@ -169,4 +183,4 @@ async def calibrate_requests(app: FastAPI, headers: dict[str, str]) -> dict[str,
         server.should_exit = True
         await server.shutdown(sockets=[sock])
         sock.close()
-    return {**measured, THREAD_HOP: await _thread_hop_ms()}
+    return measured
