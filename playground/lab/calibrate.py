@@ -7,9 +7,9 @@ loop N times its per-request cost, however long each one then waits.
   middleware, routing, the endpoint's JSON, and the response;
 - `request_kept_alive_ms`: the same on a connection that is already open;
 - `thread_hop_ms`: handing a call to FastAPI's threadpool and picking its result up again,
-  which every `def` endpoint pays: what a burst to the `def` hello costs more than one to the
-  `async def` hello (in a burst a hop costs more than alone: the threads and the loop keep
-  handing the GIL to each other).
+  which every `def` endpoint pays: how much longer a burst to the `def` hello takes than one
+  to the `async def` hello (in a burst a hop costs more than alone: the threads and the loop
+  keep handing the GIL to each other, and wait for it).
 
 Scenarios time their own work with `cpu_ms` in their `lab_lifespan`s: what a variant's
 driver or client spends on the CPU (any thread's, under the one GIL) around a wait of 0.
@@ -28,7 +28,7 @@ import asyncio
 import socket
 import statistics
 from collections.abc import Awaitable, Callable
-from time import process_time, thread_time
+from time import perf_counter, process_time, thread_time
 
 import uvicorn
 from fastapi import FastAPI
@@ -96,21 +96,22 @@ def _read_response(sock: socket.socket) -> None:
 
 class _LabCpu:
     """The lab's CPU, every thread's but the client's own (`process_time` less `thread_time`
-    of the client thread that opens it): what the requests cost the lab, not the sending."""
+    of the client thread that opens it): what the requests cost the lab, not the sending; and
+    the wall time, which also holds what the lab's threads wait for each other."""
 
     def __enter__(self) -> _LabCpu:
-        self._process, self._client = process_time(), thread_time()
-        self.seconds = 0.0
+        self._process, self._client, self._wall = process_time(), thread_time(), perf_counter()
+        self.seconds = self.wall_s = 0.0
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = (process_time() - self._process) - (thread_time() - self._client)
+        self.wall_s = perf_counter() - self._wall
 
 
-def _burst_new(port: int, request: bytes) -> float:
-    """The lab's CPU seconds per request for BURST requests, each on a new connection, sent
-    at once."""
-    with _LabCpu() as cpu:
+def _burst_new(port: int, request: bytes) -> _LabCpu:
+    """BURST requests, each on a new connection, sent at once, timed."""
+    with _LabCpu() as timed:
         socks = []
         for _ in range(BURST):
             sock = socket.create_connection((LOOPBACK, port))
@@ -119,30 +120,29 @@ def _burst_new(port: int, request: bytes) -> float:
         for sock in socks:
             _read_response(sock)
             sock.close()
-    return cpu.seconds / BURST
+    return timed
 
 
-def _burst_kept_alive(port: int, request: bytes) -> float:
-    """The lab's CPU seconds per request for BURST requests on connections opened and used
-    before."""
+def _burst_kept_alive(port: int, request: bytes) -> _LabCpu:
+    """BURST requests on connections opened and used before, timed."""
     socks = [socket.create_connection((LOOPBACK, port)) for _ in range(BURST)]
     try:
         for sock in socks:
             sock.sendall(request)
             _read_response(sock)
-        with _LabCpu() as cpu:
+        with _LabCpu() as timed:
             for sock in socks:
                 sock.sendall(request)
             for sock in socks:
                 _read_response(sock)
-        return cpu.seconds / BURST
+        return timed
     finally:
         for sock in socks:
             sock.close()
 
 
-def _median_ms(measure: Callable[[int, bytes], float], port: int, request: bytes) -> float:
-    return statistics.median(measure(port, request) for _ in range(ROUNDS)) * 1000
+def _per_request_ms(seconds: list[float]) -> float:
+    return statistics.median(seconds) / BURST * 1000
 
 
 def _request(path: str, port: int, headers: dict[str, str]) -> bytes:
@@ -152,15 +152,18 @@ def _request(path: str, port: int, headers: dict[str, str]) -> bytes:
 
 
 def _client(port: int, headers: dict[str, str]) -> dict[str, float]:
-    """The bursts, from a thread of the lab: to `async def` and to `def` hello."""
+    """The bursts, from a thread of the lab: to `async def` hello, and to `def` hello in turns
+    with it. A request costs the lab's CPU; a hop costs what the `def` bursts take longer (the
+    client's share is the same in both, and drops out)."""
     on_loop, in_thread = (_request(path, port, headers) for path in (PATH, THREAD_PATH))
     _burst_new(port, on_loop)  # warm-up: imports, first-call caches
     _burst_new(port, in_thread)  # and the threadpool's threads started
-    new = _median_ms(_burst_new, port, on_loop)
+    pairs = [(_burst_new(port, on_loop), _burst_new(port, in_thread)) for _ in range(ROUNDS)]
+    kept_alive = [_burst_kept_alive(port, on_loop) for _ in range(ROUNDS)]
     return {
-        REQUEST_NEW: new,
-        REQUEST_KEPT_ALIVE: _median_ms(_burst_kept_alive, port, on_loop),
-        THREAD_HOP: max(0.0, _median_ms(_burst_new, port, in_thread) - new),
+        REQUEST_NEW: _per_request_ms([loop.seconds for loop, _ in pairs]),
+        REQUEST_KEPT_ALIVE: _per_request_ms([timed.seconds for timed in kept_alive]),
+        THREAD_HOP: max(0.0, _per_request_ms([hop.wall_s - loop.wall_s for loop, hop in pairs])),
     }
 
 
