@@ -110,9 +110,9 @@ PER_FILE, PER_MB = "file_write_us_per_file", "file_write_us_per_mb"
 µs more per MB written (into the page cache, on this machine) and removed again."""
 
 
-def calibrate(folder: Path, size_kb: int, tries: int = 5) -> dict[str, float]:
+def calibrate(folder: Path, size_kb: int, tries: int = 9) -> dict[str, float]:
     """Time `write_file` whole, as a request calls it, for the scenario's default size and for
-    1 KB: the median of a few each. Whole: removing a file of many MB gives its pages back to
+    1 KB: the median of nine each. Whole: removing a file of many MB gives its pages back to
     the page cache, and that takes a good part of what writing them did."""
 
     def median_s(kb: int) -> float:
