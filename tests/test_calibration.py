@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from playground.lab.calibrate import REQUEST_KEPT_ALIVE, REQUEST_NEW, THREAD_HOP
-from playground.scenarios.database import CONNECTION_MS
-from playground.scenarios.external_api import NEW_CLIENT_CALL_MS, POOLED_CALL_MS
+from playground.scenarios.database import CONNECTION_MS, ORM_MS
+from playground.scenarios.external_api import NEW_CLIENT_CALL_MS, POOLED_CALL_MS, SYNC_CALL_MS
+from playground.scenarios.session_gather import PER_TASK_MS, SEQUENTIAL_MS, SHARED_MS
 from tests import helpers
 from tests.conftest import Playground
 
@@ -24,10 +25,13 @@ def test_info_carries_every_per_request_cost_the_models_use(lab: helpers.Helper)
     with lab.client() as client:
         calibration = client.get("/info").json()["calibration"]
     costs = (REQUEST_NEW, REQUEST_KEPT_ALIVE, THREAD_HOP, CONNECTION_MS, POOLED_CALL_MS)
-    for name in (*costs, NEW_CLIENT_CALL_MS):
+    variants = (ORM_MS, SYNC_CALL_MS, SHARED_MS, PER_TASK_MS, SEQUENTIAL_MS)
+    for name in (*costs, *variants, NEW_CLIENT_CALL_MS):
         assert calibration[name] > 0, name
     # A new client per call builds it, and connects, on top of what a pooled call does.
     assert calibration[NEW_CLIENT_CALL_MS] > calibration[POOLED_CALL_MS]
+    # Three sessions, each opening its connection (a thread), cost more than one session.
+    assert calibration[PER_TASK_MS] > calibration[SHARED_MS]
 
 
 def _makespan(run: dict[str, Any]) -> float:

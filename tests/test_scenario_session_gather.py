@@ -58,3 +58,20 @@ def test_the_refused_runs_leave_the_lab_serving_sessions(playground: Playground)
                           "arrival": {"model": "burst", "requests": 20},
                           "params": {"query_ms": 50}})  # fmt: skip
     assert orm["summary"]["errors"] == 0
+
+
+def test_the_prediction_counts_each_variants_sessions_as_the_lab_timed_them(
+    playground: Playground,
+) -> None:
+    """Sessions, their connections (a thread each) and the ORM cost CPU: the lab times each
+    variant's at its start, and the model adds it to every request."""
+    calibration = playground.lab()["info"]["calibration"]
+    for variant, key, label in (
+        ("gather-shared-session", "session_gather_shared_ms", "one query refused"),
+        ("gather-session-per-task", "session_gather_per_task_ms", "three sessions"),
+        ("sequential-shared-session", "session_gather_sequential_ms", "three queries"),
+    ):
+        run = playground.run(lookups(variant))
+        costs = {cost["label"]: cost["seconds"] for cost in run["prediction"]["costs"]}
+        (seconds,) = (s for name, s in costs.items() if label in name)
+        assert seconds == calibration[key] / 1000 > 0, variant

@@ -6,14 +6,20 @@ loop N times its per-request cost, however long each one then waits.
 - `request_new_ms`: a request on a connection of its own: accepting it, parsing, the
   middleware, routing, the endpoint's JSON, and the response;
 - `request_kept_alive_ms`: the same on a connection that is already open;
-- `thread_hop_ms`: handing a call to FastAPI's threadpool and picking its result up again
-  (`run_in_threadpool` of a no-op), which every `def` endpoint pays.
+- `thread_hop_ms`: handing a call to FastAPI's threadpool and picking its result up again,
+  which every `def` endpoint pays: how much longer a burst to the `def` hello takes than one
+  to the `async def` hello (in a burst a hop costs more than alone: the threads and the loop
+  keep handing the GIL to each other, and wait for it).
+
+Scenarios time their own work with `cpu_ms` in their `lab_lifespan`s: what a variant's
+driver or client spends on the CPU (any thread's, under the one GIL) around a wait of 0.
 
 Why this is representative: the requests are served by the lab's own app (the same guard,
 stamps and routes) through a uvicorn server with the same HTTP protocol, on the lab's own
 event loop, and sent like the harness sends a burst, many at once, so the loop works through
-them without sleeping in between. The client is a thread of raw sockets: its calls let go of
-the GIL, so what is timed is nearly all the lab's own work.
+them without sleeping in between. What is timed is the lab's CPU, all its threads but the
+client's (a thread of raw sockets): the lab's own work, not the sending, and not what other
+processes on the machine take meanwhile.
 """
 
 from __future__ import annotations
@@ -21,16 +27,15 @@ from __future__ import annotations
 import asyncio
 import socket
 import statistics
-from collections.abc import Callable
-from time import perf_counter
+from collections.abc import Awaitable, Callable
+from time import perf_counter, process_time, thread_time
 
 import uvicorn
 from fastapi import FastAPI
-from starlette.concurrency import run_in_threadpool
 
 from playground.ports import LOOPBACK
 
-__all__ = ["REQUEST_KEPT_ALIVE", "REQUEST_NEW", "THREAD_HOP", "calibrate_requests"]
+__all__ = ["REQUEST_KEPT_ALIVE", "REQUEST_NEW", "THREAD_HOP", "calibrate_requests", "cpu_ms"]
 
 REQUEST_NEW = "request_new_ms"
 REQUEST_KEPT_ALIVE = "request_kept_alive_ms"
@@ -38,9 +43,34 @@ THREAD_HOP = "thread_hop_ms"
 
 PATH = "/s/hello/async"
 """The lab's cheapest endpoint: what is left is what every request costs."""
-BURST = 40
+THREAD_PATH = "/s/hello/sync"
+"""The same as `def`: what it costs more is the hop to the threadpool and back."""
+BURST = 200
 ROUNDS = 3
-HOPS = 200
+
+
+WARM_UP = 10
+
+
+def default_burst() -> int:
+    """How many requests a burst sends, all at once, when a scenario does not say."""
+    from playground.load.burst import Burst  # the load models import the scenarios, and these us
+
+    requests: int = Burst.model_fields["requests"].default
+    return requests
+
+
+async def cpu_ms(work: Callable[[], Awaitable[object]], *, at_once: int | None = None) -> float:
+    """ms of the lab's CPU, every thread's (`process_time`), that one `work()` costs when
+    `at_once` of them run together, by default as a scenario's default burst runs them (a
+    hundred threads alive cost each other more than ten do), after a few to warm up. CPU, not
+    wall time: under the GIL it is what requests queue for, and another process's load does
+    not count."""
+    at_once = at_once or default_burst()
+    await asyncio.gather(*(work() for _ in range(WARM_UP)))
+    began = process_time()
+    await asyncio.gather(*(work() for _ in range(at_once)))
+    return (process_time() - began) / at_once * 1000
 
 
 def _read_response(sock: socket.socket) -> None:
@@ -64,63 +94,77 @@ def _read_response(sock: socket.socket) -> None:
         body += chunk
 
 
-def _burst_new(port: int, request: bytes) -> float:
-    """Seconds per request for BURST requests, each on a new connection, sent at once."""
-    began = perf_counter()
-    socks = []
-    for _ in range(BURST):
-        sock = socket.create_connection((LOOPBACK, port))
-        sock.sendall(request)
-        socks.append(sock)
-    for sock in socks:
-        _read_response(sock)
-        sock.close()
-    return (perf_counter() - began) / BURST
+class _LabCpu:
+    """The lab's CPU, every thread's but the client's own (`process_time` less `thread_time`
+    of the client thread that opens it): what the requests cost the lab, not the sending; and
+    the wall time, which also holds what the lab's threads wait for each other."""
+
+    def __enter__(self) -> _LabCpu:
+        self._process, self._client, self._wall = process_time(), thread_time(), perf_counter()
+        self.seconds = self.wall_s = 0.0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = (process_time() - self._process) - (thread_time() - self._client)
+        self.wall_s = perf_counter() - self._wall
 
 
-def _burst_kept_alive(port: int, request: bytes) -> float:
-    """Seconds per request for BURST requests on connections opened and used before."""
+def _burst_new(port: int, request: bytes) -> _LabCpu:
+    """BURST requests, each on a new connection, sent at once, timed."""
+    with _LabCpu() as timed:
+        socks = []
+        for _ in range(BURST):
+            sock = socket.create_connection((LOOPBACK, port))
+            sock.sendall(request)
+            socks.append(sock)
+        for sock in socks:
+            _read_response(sock)
+            sock.close()
+    return timed
+
+
+def _burst_kept_alive(port: int, request: bytes) -> _LabCpu:
+    """BURST requests on connections opened and used before, timed."""
     socks = [socket.create_connection((LOOPBACK, port)) for _ in range(BURST)]
     try:
         for sock in socks:
             sock.sendall(request)
             _read_response(sock)
-        began = perf_counter()
-        for sock in socks:
-            sock.sendall(request)
-        for sock in socks:
-            _read_response(sock)
-        return (perf_counter() - began) / BURST
+        with _LabCpu() as timed:
+            for sock in socks:
+                sock.sendall(request)
+            for sock in socks:
+                _read_response(sock)
+        return timed
     finally:
         for sock in socks:
             sock.close()
 
 
-def _median_ms(measure: Callable[[int, bytes], float], port: int, request: bytes) -> float:
-    return statistics.median(measure(port, request) for _ in range(ROUNDS)) * 1000
+def _per_request_ms(seconds: list[float]) -> float:
+    return statistics.median(seconds) / BURST * 1000
+
+
+def _request(path: str, port: int, headers: dict[str, str]) -> bytes:
+    lines = [f"GET {path} HTTP/1.1", f"Host: {LOOPBACK}:{port}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
 def _client(port: int, headers: dict[str, str]) -> dict[str, float]:
-    lines = [f"GET {PATH} HTTP/1.1", f"Host: {LOOPBACK}:{port}"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
-    _burst_new(port, request)  # warm-up: imports, first-call caches
+    """The bursts, from a thread of the lab: to `async def` hello, and to `def` hello in turns
+    with it. A request costs the lab's CPU; a hop costs what the `def` bursts take longer (the
+    client's share is the same in both, and drops out)."""
+    on_loop, in_thread = (_request(path, port, headers) for path in (PATH, THREAD_PATH))
+    _burst_new(port, on_loop)  # warm-up: imports, first-call caches
+    _burst_new(port, in_thread)  # and the threadpool's threads started
+    pairs = [(_burst_new(port, on_loop), _burst_new(port, in_thread)) for _ in range(ROUNDS)]
+    kept_alive = [_burst_kept_alive(port, on_loop) for _ in range(ROUNDS)]
     return {
-        REQUEST_NEW: _median_ms(_burst_new, port, request),
-        REQUEST_KEPT_ALIVE: _median_ms(_burst_kept_alive, port, request),
+        REQUEST_NEW: _per_request_ms([loop.seconds for loop, _ in pairs]),
+        REQUEST_KEPT_ALIVE: _per_request_ms([timed.seconds for timed in kept_alive]),
+        THREAD_HOP: max(0.0, _per_request_ms([hop.wall_s - loop.wall_s for loop, hop in pairs])),
     }
-
-
-def _nothing() -> None:
-    return None
-
-
-async def _thread_hop_ms() -> float:
-    await run_in_threadpool(_nothing)  # the pool's first thread starts here, not in the timing
-    began = perf_counter()
-    for _ in range(HOPS):
-        await run_in_threadpool(_nothing)
-    return (perf_counter() - began) / HOPS * 1000
 
 
 async def calibrate_requests(app: FastAPI, headers: dict[str, str]) -> dict[str, float]:
@@ -142,4 +186,4 @@ async def calibrate_requests(app: FastAPI, headers: dict[str, str]) -> dict[str,
         server.should_exit = True
         await server.shutdown(sockets=[sock])
         sock.close()
-    return {**measured, THREAD_HOP: await _thread_hop_ms()}
+    return measured

@@ -25,7 +25,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from pathlib import Path
-from time import process_time
 from typing import Annotated, Any
 
 import aiosqlite
@@ -39,6 +38,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from playground.lab.calibrate import cpu_ms
 from playground.scenarios import models
 from playground.scenarios.base import Param, Scenario, Variant
 
@@ -161,34 +161,44 @@ def _orm_engine(path: Path, **pool: Any) -> AsyncEngine:
 
 
 CONNECTION_MS = "aiosqlite_connection_ms"
+ORM_MS = "orm_session_ms"
 
 
-async def _time_connection(path: Path, tries: int = 10) -> float:
-    """ms of the lab's CPU for `async_`'s connection per request around a query that does not
-    wait: a thread started, a connect, the function registered, the hops there and back, the
-    close. CPU time, not wall time: under the GIL it is what a hundred at once queue for."""
-    began = process_time()
-    for _ in range(tries):
-        async with aiosqlite.connect(path) as db:
-            await db.create_function("sleep_ms", 1, sleep_ms)
-            async with db.execute(QUERY, (USER_ID, 0)) as cursor:
-                await cursor.fetchone()
-    return (process_time() - began) / tries * 1000
+async def _time_variants(
+    path: Path, sessions: async_sessionmaker[AsyncSession]
+) -> dict[str, float]:
+    """ms of the lab's CPU for what `async_` and `async_orm` add per request around a query
+    that does not wait. `async_`: a thread started, a connect, the function registered, the
+    hops there and back, the close. `async_orm`: a session, a connection from the pool, the
+    ORM building the query and the `User` it answers."""
+
+    async def connection() -> None:
+        await async_(0, path)
+
+    async def orm() -> None:
+        async with sessions() as session:
+            await async_orm(0, session)
+
+    return {
+        CONNECTION_MS: await cpu_ms(connection),
+        ORM_MS: await cpu_ms(orm),
+    }
 
 
 @asynccontextmanager
 async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """A seeded SQLite file in the lab's own folder, one shared connection, an ORM engine;
-    a connection per request is timed on it."""
+    a connection per request and an ORM session are timed on them."""
     folder = Path(tempfile.mkdtemp(prefix="playground-database-"))
     path = folder / "users.sqlite3"
     _seed(path)
-    app.state.calibration[CONNECTION_MS] = await _time_connection(path)
     engine = _orm_engine(path)
     try:
+        sessions = async_sessionmaker(engine)
+        app.state.calibration.update(await _time_variants(path, sessions))
         async with aiosqlite.connect(path) as shared:
             await shared.create_function("sleep_ms", 1, sleep_ms)
-            app.state.database = LabDatabase(path, shared, async_sessionmaker(engine))
+            app.state.database = LabDatabase(path, shared, sessions)
             yield
     finally:
         await engine.dispose()
@@ -196,6 +206,7 @@ async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 AIOSQLITE_CONNECTION = models.Calibrated(CONNECTION_MS, "aiosqlite connection")
+ORM_SESSION = models.Calibrated(ORM_MS, "AsyncSession and ORM query")
 
 
 _query_s = models.param_s("query_ms")
@@ -270,7 +281,7 @@ SCENARIO = Scenario(
                 f"more under load; once {POOL_WIDTH} are out, the next request waits for a "
                 f"connection, so the timeline shows waves of {POOL_WIDTH}."
             ),
-            model=models.per_worker(POOL_WIDTH, "pooled connection", _query_s),
+            model=models.per_worker(POOL_WIDTH, "pooled connection", _query_s, loop=(ORM_SESSION,)),
             model_text=f"ceil(N / min(C, pool_size + max_overflow = {POOL_WIDTH})) × query",
         ),
         Variant(

@@ -22,7 +22,7 @@ import asyncio
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
+from playground.lab.calibrate import cpu_ms
 from playground.lab.timing import span
 from playground.scenarios import database, models
 from playground.scenarios.base import Param, Scenario, Variant
@@ -96,19 +97,56 @@ async def session_maker(request: Request) -> Sessions:
     return sessions
 
 
+SHARED_MS = "session_gather_shared_ms"
+PER_TASK_MS = "session_gather_per_task_ms"
+SEQUENTIAL_MS = "session_gather_sequential_ms"
+
+
+async def _time_variants(sessions: Sessions) -> dict[str, float]:
+    """ms of the lab's CPU each variant's own work costs a request, with queries that do not
+    wait: the sessions, the connections NullPool opens (a thread each), SQLAlchemy's ORM."""
+
+    async def shared() -> None:
+        # Refused: the lesson, and what every request of it pays.
+        async with sessions() as session:
+            with suppress(HTTPException):
+                await gather_shared_session(0, session)
+
+    async def per_task() -> None:
+        await gather_session_per_task(0, sessions)
+
+    async def sequential() -> None:
+        async with sessions() as session:
+            await sequential_shared_session(0, session)
+
+    return {
+        SHARED_MS: await cpu_ms(shared),
+        PER_TASK_MS: await cpu_ms(per_task),
+        SEQUENTIAL_MS: await cpu_ms(sequential),
+    }
+
+
 @asynccontextmanager
 async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """A seeded SQLite file in a folder of its own, and an engine with a connection a session."""
+    """A seeded SQLite file in a folder of its own, and an engine with a connection a session;
+    each variant's CPU is timed on it."""
     folder = Path(tempfile.mkdtemp(prefix="playground-session-gather-"))
     path = folder / "users.sqlite3"
     database._seed(path)
     engine = database._orm_engine(path, poolclass=NullPool)
     try:
-        app.state.session_gather = async_sessionmaker(engine)
+        sessions = async_sessionmaker(engine)
+        app.state.calibration.update(await _time_variants(sessions))
+        app.state.session_gather = sessions
         yield
     finally:
         await engine.dispose()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+SHARED = models.Calibrated(SHARED_MS, "a session, its connection, one query refused")
+PER_TASK = models.Calibrated(PER_TASK_MS, "three sessions, three connections")
+SEQUENTIAL = models.Calibrated(SEQUENTIAL_MS, "a session, its connection, three queries")
 
 
 _query_s = models.param_s("query_ms")
@@ -146,7 +184,7 @@ SCENARIO = Scenario(
                 "connection, SQLAlchemy refuses the other two, and every request fails. "
                 "The red bars are the lesson."
             ),
-            model=models.unlimited(_query_s),
+            model=models.unlimited(_query_s, loop=(SHARED,)),
             model_text="every request fails, after its first query (≈ 1 × query)",
         ),
         Variant(
@@ -159,7 +197,7 @@ SCENARIO = Scenario(
                 "each session its own connection. The three queries overlap, so a request "
                 "takes about one query's time, plus opening three connections."
             ),
-            model=models.unlimited(_query_s),
+            model=models.unlimited(_query_s, loop=(PER_TASK,)),
             model_text="ceil(N / C) × query: the three queries of a request overlap",
         ),
         Variant(
@@ -172,7 +210,7 @@ SCENARIO = Scenario(
                 "and costs one connection a request, but a request takes the sum of its three "
                 "queries. Requests still overlap with each other on the event loop."
             ),
-            model=models.unlimited(_three_queries_s),
+            model=models.unlimited(_three_queries_s, loop=(SEQUENTIAL,)),
             model_text="ceil(N / C) × 3 × query",
         ),
     ),
