@@ -37,6 +37,8 @@ class Sizes:
     prediction_scenarios: tuple[str, ...] = ()
     """Scenarios whose every variant is run at its default load; empty: all of them."""
     connections_burst: int = 1_000
+    prediction_runs: int = 3
+    """Runs of each variant; the median makespan is judged: one run can meet a busy moment."""
 
 
 FULL = Sizes()
@@ -66,4 +68,5 @@ SMOKE = Sizes(
     sampler_rounds=1,
     prediction_scenarios=("hello",),
     connections_burst=100,
+    prediction_runs=1,
 )

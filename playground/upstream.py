@@ -12,7 +12,11 @@ import argparse
 import asyncio
 import os
 
-from fastapi import FastAPI, Query
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from playground.lab.contract import Contract
 from playground.lab.guard import Guard
@@ -22,19 +26,32 @@ MIN_LATENCY_MS, MAX_LATENCY_MS = 0, 5_000
 """The one declaration of the latency limits: the external-API scenario's parameter uses them."""
 
 
-def create_upstream_app(secret: str | None = None) -> FastAPI:
-    """The weather service; with a secret, it answers only a caller that sends it."""
-    app = FastAPI(title="Async Playground upstream: weather")
-    app.add_middleware(Guard, secret=secret)
+def _latency_ms(request: Request) -> int | None:
+    """`?latency_ms=`, 0 when absent; None when it is no whole number within the limits."""
+    try:
+        latency_ms = int(request.query_params.get("latency_ms", "0"))
+    except ValueError:
+        return None
+    return latency_ms if MIN_LATENCY_MS <= latency_ms <= MAX_LATENCY_MS else None
 
-    @app.get("/weather")
-    async def weather(
-        latency_ms: int = Query(0, ge=MIN_LATENCY_MS, le=MAX_LATENCY_MS),
-    ) -> dict[str, object]:
-        await asyncio.sleep(latency_ms / 1000)
-        return {"city": "Oslo", "temperature_c": -3, "latency_ms": latency_ms, "pid": os.getpid()}
 
-    return app
+async def weather(request: Request) -> JSONResponse:
+    latency_ms = _latency_ms(request)
+    if latency_ms is None:
+        message = f"latency_ms must be a whole number from {MIN_LATENCY_MS} to {MAX_LATENCY_MS}"
+        return JSONResponse({"detail": message}, status_code=422)
+    await asyncio.sleep(latency_ms / 1000)
+    return JSONResponse(
+        {"city": "Oslo", "temperature_c": -3, "latency_ms": latency_ms, "pid": os.getpid()}
+    )
+
+
+def create_upstream_app(secret: str | None = None) -> Starlette:
+    """The weather service; with a secret, it answers only a caller that sends it. Starlette,
+    not FastAPI: it starts with every lab, and FastAPI's import would double its start."""
+    return Starlette(
+        routes=[Route("/weather", weather)], middleware=[Middleware(Guard, secret=secret)]
+    )
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ import pytest
 from playground.lab.calibrate import REQUEST_KEPT_ALIVE, REQUEST_NEW, THREAD_HOP
 from playground.scenarios.database import CONNECTION_MS, ORM_MS
 from playground.scenarios.external_api import NEW_CLIENT_CALL_MS, POOLED_CALL_MS, SYNC_CALL_MS
+from playground.scenarios.file_io import IN_THREADS
 from playground.scenarios.session_gather import PER_TASK_MS, SEQUENTIAL_MS, SHARED_MS
 from tests import helpers
 from tests.conftest import Playground
@@ -24,7 +25,7 @@ def lab() -> Iterator[helpers.Helper]:
 def test_info_carries_every_per_request_cost_the_models_use(lab: helpers.Helper) -> None:
     with lab.client() as client:
         calibration = client.get("/info").json()["calibration"]
-    costs = (REQUEST_NEW, REQUEST_KEPT_ALIVE, THREAD_HOP, CONNECTION_MS, POOLED_CALL_MS)
+    costs = (REQUEST_NEW, REQUEST_KEPT_ALIVE, THREAD_HOP, CONNECTION_MS, POOLED_CALL_MS, IN_THREADS)
     variants = (ORM_MS, SYNC_CALL_MS, SHARED_MS, PER_TASK_MS, SEQUENTIAL_MS)
     for name in (*costs, *variants, NEW_CLIENT_CALL_MS):
         assert calibration[name] > 0, name

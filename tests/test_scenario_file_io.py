@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from playground.lab.info import LabInfo
+from playground.scenarios.file_io import IN_THREADS, SCENARIO
 from tests import helpers
 from tests.conftest import Playground, handler_intervals, max_overlap, span_intervals
 
@@ -100,3 +102,22 @@ def test_out_of_range_size_is_refused_with_the_valid_range(
     response = playground.client.post("/api/runs", json=file_io("sync", size_kb=value))
     assert response.status_code == 422
     assert "size_kb must be within 1..65,536 KB" in response.text
+
+
+def test_writes_in_threads_are_predicted_with_the_overlap_the_lab_measured(
+    playground: Playground,
+) -> None:
+    info = playground.lab()["info"]
+    lab = LabInfo.from_json(info)
+    in_threads = lab.calibration[IN_THREADS]
+    assert 0 < in_threads <= 1
+    params = SCENARIO.default_params()
+    # The same writes: one at a time on the loop, or from threads that overlap a share of them.
+    served = {variant.id: variant.model(params, lab).service_s for variant in SCENARIO.variants}
+    assert served["sync"] == pytest.approx(served["async-blocking"] * in_threads)
+    assert served["async-offload"] == served["sync"]
+    page = playground.client.get(
+        "/partials/variant",
+        params={"scenario": "file-io", "variant": "sync", "model": "burst", "requests": "10"},
+    ).text
+    assert f"× {in_threads:.2f}: the {lab.cores} cores overlap" in page

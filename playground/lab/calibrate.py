@@ -45,28 +45,21 @@ PATH = "/s/hello/async"
 """The lab's cheapest endpoint: what is left is what every request costs."""
 THREAD_PATH = "/s/hello/sync"
 """The same as `def`: what it costs more is the hop to the threadpool and back."""
-BURST = 200
+BURST = 100
 ROUNDS = 3
 
 
 WARM_UP = 10
+AT_ONCE = 50
+"""How many of a scenario's own requests `cpu_ms` runs together. Threads alive at once cost each
+other (one session-gather request measured 11.4 ms of CPU ten at once, 14.0 fifty, 14.6 a
+hundred): fifty cost about what a default burst's hundred do, in half the lab's start."""
 
 
-def default_burst() -> int:
-    """How many requests a burst sends, all at once, when a scenario does not say."""
-    from playground.load.burst import Burst  # the load models import the scenarios, and these us
-
-    requests: int = Burst.model_fields["requests"].default
-    return requests
-
-
-async def cpu_ms(work: Callable[[], Awaitable[object]], *, at_once: int | None = None) -> float:
+async def cpu_ms(work: Callable[[], Awaitable[object]], *, at_once: int = AT_ONCE) -> float:
     """ms of the lab's CPU, every thread's (`process_time`), that one `work()` costs when
-    `at_once` of them run together, by default as a scenario's default burst runs them (a
-    hundred threads alive cost each other more than ten do), after a few to warm up. CPU, not
-    wall time: under the GIL it is what requests queue for, and another process's load does
-    not count."""
-    at_once = at_once or default_burst()
+    `at_once` of them run together, after a few to warm up. CPU, not wall time: under the GIL
+    it is what requests queue for, and another process's load does not count."""
     await asyncio.gather(*(work() for _ in range(WARM_UP)))
     began = process_time()
     await asyncio.gather(*(work() for _ in range(at_once)))
