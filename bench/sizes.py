@@ -32,8 +32,8 @@ class Sizes:
     crowd_rows: int = 10_000
     sampler_users: int = 50
     sampler_delay_ms: int = 50
-    sampler_s: float = 5.0
-    sampler_rounds: int = 5
+    sampler_s: float = 3.0
+    sampler_rounds: int = 10
     prediction_scenarios: tuple[str, ...] = ()
     """Scenarios whose every variant is run at its default load; empty: all of them."""
     connections_burst: int = 1_000

@@ -104,7 +104,11 @@ class LabSupervisor:
         port = free_port()
         secret = new_secret() if self.guarded else None
         contract = Contract(
-            self.settings, secret=secret, parent_pid=os.getpid(), lanes=await self.lanes.open()
+            self.settings,
+            secret=secret,
+            parent_pid=os.getpid(),
+            lanes=await self.lanes.open(),
+            lanes_rate=self.lanes.rate,
         )
         self.headers = contract.headers
         env = contract.environ()

@@ -6,9 +6,16 @@ the same load written with `await`: ratios and counts, never a time bound.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import socket
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from playground.lab.contract import Contract
+from playground.ports import LOOPBACK
+from tests import helpers
 from tests.conftest import Playground, burst, read_events
 
 RESTART_TIMEOUT_S = 120.0
@@ -108,3 +115,32 @@ def test_lanes_are_streamed_as_they_come_and_stored_with_the_run(playground: Pla
 
     replayed = read_events(playground, run_id)
     assert replayed[0].name == "update" and replayed[0].data["lanes"] == stored["lanes"]
+
+
+def _lag_samples_in_a_second_of_work(rate: int) -> int:
+    """Loop-lag samples a lab sampling `rate` times faster sends while one request waits 1 s."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as collector:
+        collector.bind((LOOPBACK, 0))
+        collector.settimeout(0.5)
+        address = f"{LOOPBACK}:{collector.getsockname()[1]}"
+        contract = Contract(secret=helpers.SECRET, lanes=address, lanes_rate=rate)
+        with (
+            helpers.started("playground.lab", contract, "/info") as lab,
+            lab.client() as client,
+            ThreadPoolExecutor(1) as request,
+        ):
+            answer = request.submit(client.get, "/s/sleep/async", params={"delay_ms": 1_000})
+            lags = []
+            with contextlib.suppress(TimeoutError):
+                while True:  # read as they come, the socket's buffer is small; until quiet
+                    message = json.loads(collector.recv(65_536))
+                    lags += [s["at"] for s in message["samples"] if s["lane"] == "loop_lag_ms"]
+            stamps = answer.result().json()["lab"]
+    return sum(stamps["began"] <= at <= stamps["ended"] for at in lags)
+
+
+def test_the_sampling_rate_the_bench_raises_samples_that_much_more_often() -> None:
+    # The sampler bench samples ten times as often to measure what sampling costs.
+    default, faster = (_lag_samples_in_a_second_of_work(rate) for rate in (1, 5))
+    assert default >= 10
+    assert faster >= 2.5 * default, (default, faster)

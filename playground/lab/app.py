@@ -43,7 +43,8 @@ def create_lab_app(contract: Contract | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool
         async with AsyncExitStack() as stack:
-            await stack.enter_async_context(lab_sampler(activity, contract.lanes))
+            sampler = lab_sampler(activity, contract.lanes, contract.lanes_rate)
+            await stack.enter_async_context(sampler)
             for scenario in SCENARIOS.values():
                 if scenario.lab_lifespan is not None:
                     await stack.enter_async_context(scenario.lab_lifespan(app))

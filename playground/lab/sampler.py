@@ -16,7 +16,8 @@ last one ended, as `Activity` counts them; an idle lab costs nothing.
 Every `SEND_INTERVAL_S` the samples go as one UDP datagram of JSON,
 `{"pid": …, "samples": [{"lane": …, "at": perf_counter, "value": …}, …]}`, to the collector
 named by the `PLAYGROUND_LAB_LANES` environment variable (`host:port`); without it, nothing is
-sampled. The playground's collector is `playground/lanes.py`.
+sampled. The playground's collector is `playground/lanes.py`. `PLAYGROUND_LAB_LANES_RATE` makes
+every interval that many times shorter, for the bench that measures what sampling costs.
 """
 
 from __future__ import annotations
@@ -226,7 +227,11 @@ class _Sampler:
         threadpool: anyio.CapacityLimiter,
         executor: CountingThreadPoolExecutor,
         activity: Activity,
+        rate: int,
     ) -> None:
+        self.lag_interval_s = LAG_INTERVAL_S / rate
+        self.gauge_interval_s = GAUGE_INTERVAL_S / rate
+        self.send_interval_s = SEND_INTERVAL_S / rate
         self.activity = activity
         self.address = address
         self.threadpool = threadpool
@@ -251,9 +256,10 @@ class _Sampler:
                 now = perf_counter()
                 self._add("loop_lag_ms", now, round((now - self.activity.woken_at) * 1e3, 2))
             before = perf_counter()
-            await asyncio.sleep(LAG_INTERVAL_S)
+            await asyncio.sleep(self.lag_interval_s)
             now = perf_counter()
-            self._add("loop_lag_ms", now, round(max(0.0, now - before - LAG_INTERVAL_S) * 1e3, 2))
+            lag_ms = max(0.0, now - before - self.lag_interval_s) * 1e3
+            self._add("loop_lag_ms", now, round(lag_ms, 2))
 
     def _read_gauges(self, cpu: _CpuMeter) -> None:
         now = perf_counter()
@@ -280,10 +286,10 @@ class _Sampler:
                 continue
             self._read_gauges(cpu)
             now = perf_counter()
-            next_tick = max(next_tick + GAUGE_INTERVAL_S, now)
+            next_tick = max(next_tick + self.gauge_interval_s, now)
             if now >= next_send:
                 self.send()
-                next_send = now + SEND_INTERVAL_S
+                next_send = now + self.send_interval_s
         self.send()
 
     def send(self) -> None:
@@ -312,9 +318,12 @@ def _collector_address(value: str | None) -> tuple[str, int] | None:
 
 
 @contextlib.asynccontextmanager
-async def lab_sampler(activity: Activity, collector: str | None) -> AsyncIterator[None]:
+async def lab_sampler(
+    activity: Activity, collector: str | None, rate: int = 1
+) -> AsyncIterator[None]:
     """In the lab's lifespan: sample the lanes while requests come, until it ends, if a
-    `collector` (`host:port`) was named; `activity` is what the app's `CountRequests` counts."""
+    `collector` (`host:port`) was named; `activity` is what the app's `CountRequests` counts;
+    `rate` times faster than the defaults."""
     address = _collector_address(collector)
     if address is None:
         yield
@@ -322,7 +331,7 @@ async def lab_sampler(activity: Activity, collector: str | None) -> AsyncIterato
     executor = CountingThreadPoolExecutor()
     asyncio.get_running_loop().set_default_executor(executor)
     threadpool = anyio.to_thread.current_default_thread_limiter()
-    sampler = _Sampler(address, threadpool, executor, activity)
+    sampler = _Sampler(address, threadpool, executor, activity, rate)
     watcher = asyncio.create_task(sampler.watch_loop(), name="lanes: loop lag")
     sampler.thread.start()
     try:
