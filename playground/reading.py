@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from playground.lab.info import LabInfo
-from playground.lab.sampler import GAUGE_INTERVAL_S
+from playground.lab.sampler import GAUGE_INTERVAL_S, SEND_INTERVAL_S
 from playground.schemas import LaneSample, Reading, RequestRow, Summary
 from playground.stats import handler_intervals, max_overlap
 
@@ -45,9 +45,10 @@ SLOW_READ_MS = LAG_MEDIAN_MS
 delay: on loopback a free loop accepts and reads a request in well under a millisecond."""
 QUEUE_WORTH_NAMING_MS = 1.0
 """Below this, arrived → began is routing and a thread hop, not a queue: left unsaid."""
-MAX_STEP_S = 2 * GAUGE_INTERVAL_S
+MAX_STEP_S = 2 * SEND_INTERVAL_S
 """A gauge reading holds until the next one, but no longer than this: a gap in the samples is
-the sampler idle, not the pool full."""
+the sampler idle, not the pool full. While the loop is blocked the gauges come only with each
+datagram, every `SEND_INTERVAL_S`."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,11 @@ samples, on the `time.perf_counter()` clock its timing stamps use:
 - `process_pool_busy`: workers of the `CountingProcessPoolExecutor`s at work;
 - `cpu_percent`: CPU of this process and its multiprocessing children (100 = one core).
 
-The gauges are read by a thread of their own, so they keep coming while the loop is blocked.
+The pool gauges are read on the loop, by the lag probe every `GAUGE_EVERY` ticks: a thread
+that woke for them would take the GIL from the loop 50 times a second, and those hand-overs cost
+the lab more than the readings. A thread wakes every `SEND_INTERVAL_S` to read the CPU and send
+the samples; when the loop has read no gauges for `GAUGES_STALE_S` it is blocked, and the
+thread reads them itself, so they keep coming (every `SEND_INTERVAL_S`) while the loop is stuck.
 Both sample only while the lab serves: from a request's arrival until `LINGER_S` after the
 last one ended, as `Activity` counts them; an idle lab costs nothing.
 Every `SEND_INTERVAL_S` the samples go as one UDP datagram of JSON,
@@ -51,12 +55,13 @@ __all__ = [
 
 LANES = ("loop_lag_ms", "threadpool_busy", "executor_busy", "process_pool_busy", "cpu_percent")
 LAG_INTERVAL_S = 0.01
-GAUGE_INTERVAL_S = 0.02
+GAUGE_EVERY = 2
+"""The pool gauges are read every this many lag ticks."""
+GAUGE_INTERVAL_S = GAUGE_EVERY * LAG_INTERVAL_S
 SEND_INTERVAL_S = 0.1
+GAUGES_STALE_S = 0.05
 CPU_WINDOW_S = 0.1
-"""CPU is the share of this window: over one 20 ms tick, the kernel's accounting is too coarse."""
-CHILDREN_EVERY = 5
-"""Children's CPU is read every this many ticks: their own files cost more than our clock."""
+"""CPU is the share of this window: over a shorter one, the kernel's accounting is too coarse."""
 CHILDREN_REFRESH_S = 0.5
 LINGER_S = 1.0
 MAX_BATCH = 500
@@ -180,7 +185,6 @@ class _CpuMeter:
     """CPU of this process and its multiprocessing children, as a share of one core."""
 
     def __init__(self) -> None:
-        self.ticks = 0
         self.total = 0.0
         self.own = time.process_time()
         self.children: dict[int, float] = {}
@@ -201,8 +205,7 @@ class _CpuMeter:
         own = time.process_time()
         self.total += own - self.own
         self.own = own
-        self.ticks += 1
-        for pid, before in list(self.children.items()) if self.ticks % CHILDREN_EVERY == 0 else []:
+        for pid, before in list(self.children.items()):
             seconds = _process_seconds(pid)
             if seconds is None:
                 del self.children[pid]
@@ -230,8 +233,10 @@ class _Sampler:
         rate: int,
     ) -> None:
         self.lag_interval_s = LAG_INTERVAL_S / rate
-        self.gauge_interval_s = GAUGE_INTERVAL_S / rate
         self.send_interval_s = SEND_INTERVAL_S / rate
+        self.gauges_stale_s = GAUGES_STALE_S / rate
+        self.gauges_at = float("-inf")
+        """When the pool gauges were last read."""
         self.activity = activity
         self.address = address
         self.threadpool = threadpool
@@ -240,13 +245,15 @@ class _Sampler:
         self.samples: deque[dict[str, Any]] = deque()  # appended by the loop and the thread
         self.stopping = threading.Event()
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.thread = threading.Thread(target=self._gauges, name="lanes sampler", daemon=True)
+        self.thread = threading.Thread(target=self._sender, name="lanes sampler", daemon=True)
 
     def _add(self, lane: str, at: float, value: float) -> None:
         self.samples.append({"lane": lane, "at": at, "value": value})
 
     async def watch_loop(self) -> None:
-        """On the loop: how late a short timer fires is how long the loop was kept busy."""
+        """On the loop: how late a short timer fires is how long the loop was kept busy; and
+        every `GAUGE_EVERY` ticks, the pool gauges."""
+        ticks = 0
         while True:
             if not self.activity.busy():
                 self.activity.wake_loop.clear()
@@ -255,24 +262,25 @@ class _Sampler:
                 # that batch blocked the loop, it runs late by their whole block.
                 now = perf_counter()
                 self._add("loop_lag_ms", now, round((now - self.activity.woken_at) * 1e3, 2))
+                self._read_gauges(now)
             before = perf_counter()
             await asyncio.sleep(self.lag_interval_s)
             now = perf_counter()
             lag_ms = max(0.0, now - before - self.lag_interval_s) * 1e3
             self._add("loop_lag_ms", now, round(lag_ms, 2))
+            ticks += 1
+            if ticks % GAUGE_EVERY == 0:
+                self._read_gauges(now)
 
-    def _read_gauges(self, cpu: _CpuMeter) -> None:
-        now = perf_counter()
+    def _read_gauges(self, now: float) -> None:
+        self.gauges_at = now
         self._add("threadpool_busy", now, self.threadpool.borrowed_tokens)
         self._add("executor_busy", now, self.executor.busy)
         self._add("process_pool_busy", now, sum(pool.busy for pool in list(_process_pools)))
-        percent = cpu.percent(now)
-        if percent is not None:
-            self._add("cpu_percent", now, round(percent, 1))
 
-    def _gauges(self) -> None:
+    def _sender(self) -> None:
         cpu = _CpuMeter()
-        next_tick = next_send = perf_counter()
+        next_tick = perf_counter()
         while not self.stopping.is_set():
             # A plain sleep: an Event's timed wait costs this thread twice the CPU per tick.
             time.sleep(max(0.0, next_tick - perf_counter()))
@@ -282,14 +290,16 @@ class _Sampler:
                 if not self.activity.busy() and not self.stopping.is_set():
                     self.activity.wake_thread.wait()
                 cpu = _CpuMeter()  # the window starts again: nothing was read while idle
-                next_tick = next_send = perf_counter()
+                next_tick = perf_counter()
                 continue
-            self._read_gauges(cpu)
             now = perf_counter()
-            next_tick = max(next_tick + self.gauge_interval_s, now)
-            if now >= next_send:
-                self.send()
-                next_send = now + self.send_interval_s
+            if now - self.gauges_at > self.gauges_stale_s:
+                self._read_gauges(now)  # the loop is blocked: it reads none
+            percent = cpu.percent(now)
+            if percent is not None:
+                self._add("cpu_percent", now, round(percent, 1))
+            self.send()
+            next_tick = max(next_tick + self.send_interval_s, now)
         self.send()
 
     def send(self) -> None:
