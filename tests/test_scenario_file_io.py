@@ -120,4 +120,5 @@ def test_writes_in_threads_are_predicted_with_the_overlap_the_lab_measured(
         "/partials/variant",
         params={"scenario": "file-io", "variant": "sync", "model": "burst", "requests": "10"},
     ).text
-    assert f"× {in_threads:.2f}: the {lab.cores} cores overlap" in page
+    assert f"× {in_threads:.2f}, what a write took each while {lab.cores} threads" in page
+    assert f"{lab.cores} threads writing at once took ×{in_threads:.2f} a write each" in page

@@ -168,8 +168,7 @@ _ESTIMATE = (
     "as the lab measured at its start)"
 )
 _IN_THREADS = (
-    "× {file_write_in_threads:.2f}: the {cores} cores overlap that little of the copying, "
-    "as {cores} threads writing at once measured"
+    "× {file_write_in_threads:.2f}, what a write took each while {cores} threads wrote at once"
 )
 
 
@@ -207,9 +206,11 @@ SCENARIO = Scenario(
                 "A `def` endpoint writes in one of FastAPI's {threadpool} threads, and `write` "
                 "lets go of the GIL, so the loop stays free. But a local write is no wait: it "
                 "copies into memory (the page cache) and the disk catches up later, so "
-                "{threadpool} threads share one memory bus and finish little sooner than one. "
-                "With big files they only get in each other's way, and in the loop's: it must "
-                "win the GIL back between their chunks."
+                "{threadpool} threads share one memory bus: no more than the {cores} cores copy "
+                "at once, and even they get in each other's way (here {cores} threads writing at "
+                "once took ×{file_write_in_threads:.2f} a write each). "
+                "With big files they also hold up the loop: it must win the GIL back between "
+                "their chunks."
             ),
             model=models.machine_wide("memory bus", _write_in_threads, loop=(models.THREAD_HOP,)),
             model_text=f"{_ESTIMATE} {_IN_THREADS}: the {{threadpool}} threads share the bus",
