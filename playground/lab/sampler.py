@@ -10,11 +10,11 @@ samples, on the `time.perf_counter()` clock its timing stamps use:
 - `process_pool_busy`: workers of the `CountingProcessPoolExecutor`s at work;
 - `cpu_percent`: CPU of this process and its multiprocessing children (100 = one core).
 
-The pool gauges are read on the loop, by the lag probe every `GAUGE_EVERY` ticks: a thread
-that woke for them would take the GIL from the loop 50 times a second, and those hand-overs cost
-the lab more than the readings. A thread wakes every `SEND_INTERVAL_S` to read the CPU and send
-the samples; when the loop has read no gauges for `GAUGES_STALE_S` it is blocked, and the
-thread reads them itself, so they keep coming (every `SEND_INTERVAL_S`) while the loop is stuck.
+The pool gauges are read on the loop, by the lag probe every `GAUGE_EVERY` ticks: it wakes
+anyway, where a thread woken for them would take the GIL from a busy loop 50 times a second.
+A thread wakes every `SEND_INTERVAL_S` to read the CPU and send the samples; when the loop has
+read no gauges for `GAUGES_STALE_S` it is blocked, and the thread reads them itself, so they
+keep coming (every `SEND_INTERVAL_S`) while the loop is stuck.
 Both sample only while the lab serves: from a request's arrival until `LINGER_S` after the
 last one ended, as `Activity` counts them; an idle lab costs nothing.
 Every `SEND_INTERVAL_S` the samples go as one UDP datagram of JSON,
