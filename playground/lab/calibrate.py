@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import statistics
+import threading
 from collections.abc import Awaitable, Callable
 from time import perf_counter, process_time, thread_time
 
@@ -35,7 +36,14 @@ from fastapi import FastAPI
 
 from playground.ports import LOOPBACK
 
-__all__ = ["REQUEST_KEPT_ALIVE", "REQUEST_NEW", "THREAD_HOP", "calibrate_requests", "cpu_ms"]
+__all__ = [
+    "REQUEST_KEPT_ALIVE",
+    "REQUEST_NEW",
+    "THREAD_HOP",
+    "calibrate_requests",
+    "cpu_ms",
+    "seconds_in_threads",
+]
 
 REQUEST_NEW = "request_new_ms"
 REQUEST_KEPT_ALIVE = "request_kept_alive_ms"
@@ -64,6 +72,29 @@ async def cpu_ms(work: Callable[[], Awaitable[object]], *, at_once: int = AT_ONC
     began = process_time()
     await asyncio.gather(*(work() for _ in range(at_once)))
     return (process_time() - began) / at_once * 1000
+
+
+def seconds_in_threads(work: Callable[[], object], threads: int = 1) -> float:
+    """Wall seconds for `threads` threads to call `work()` each, all at once: started first,
+    then let go together, as a busy threadpool's are. One: this thread calls it."""
+    if threads == 1:
+        began = perf_counter()
+        work()
+        return perf_counter() - began
+    go = threading.Event()
+
+    def wait_then_work() -> None:
+        go.wait()
+        work()
+
+    workers = [threading.Thread(target=wait_then_work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    began = perf_counter()
+    go.set()
+    for worker in workers:
+        worker.join()
+    return perf_counter() - began
 
 
 def _read_response(sock: socket.socket) -> None:

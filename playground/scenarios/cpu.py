@@ -18,16 +18,16 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
-from time import perf_counter
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
+from playground.lab.calibrate import seconds_in_threads
 from playground.lab.sampler import CountingProcessPoolExecutor
 from playground.lab.timing import add_span, span
 from playground.lab.work import crunch, crunch_in_process, start_pool_process
@@ -95,24 +95,7 @@ SAMPLE_MS = 10
 
 def _timed(iterations: int, threads: int = 1) -> float:
     """Seconds for `threads` threads to crunch `iterations` each, all at once; one: this one."""
-    if threads == 1:
-        began = perf_counter()
-        crunch(iterations)
-        return perf_counter() - began
-    go = threading.Event()
-
-    def work() -> None:
-        go.wait()
-        crunch(iterations)
-
-    workers = [threading.Thread(target=work) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    began = perf_counter()
-    go.set()  # all started and waiting: they begin together, as a busy threadpool's do
-    for worker in workers:
-        worker.join()
-    return perf_counter() - began
+    return seconds_in_threads(partial(crunch, iterations), threads)
 
 
 def calibrate(tries: int = 20, short: int = 50_000, rounds: int = 2) -> dict[str, float]:

@@ -20,7 +20,6 @@ import os
 import shutil
 import statistics
 import tempfile
-import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -30,6 +29,7 @@ from typing import Annotated, TypedDict
 
 from fastapi import Depends, FastAPI, Request
 
+from playground.lab.calibrate import seconds_in_threads
 from playground.lab.info import LabInfo
 from playground.lab.timing import add_span, thread_label
 from playground.scenarios import models
@@ -115,21 +115,8 @@ against a write alone: below 1 where the cores overlap some of the copying, 1 wh
 bus lets only one go at a time."""
 
 
-def _median_s(tries: int, timed: Callable[[], object]) -> float:
-    def once() -> float:
-        began = perf_counter()
-        timed()
-        return perf_counter() - began
-
-    return statistics.median(once() for _ in range(tries))
-
-
-def _in_threads(folder: Path, size_kb: int, threads: int) -> None:
-    writers = [threading.Thread(target=write_file, args=(folder, size_kb)) for _ in range(threads)]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join()
+def _median_s(tries: int, work: Callable[[], object], threads: int = 1) -> float:
+    return statistics.median(seconds_in_threads(work, threads) for _ in range(tries))
 
 
 def calibrate(folder: Path, size_kb: int, tries: int = 21) -> dict[str, float]:
@@ -141,7 +128,7 @@ def calibrate(folder: Path, size_kb: int, tries: int = 21) -> dict[str, float]:
     small = _median_s(tries, lambda: write_file(folder, 1))
     large = _median_s(tries, lambda: write_file(folder, size_kb))
     cores = os.cpu_count() or 1
-    together = _median_s(tries, lambda: _in_threads(folder, size_kb, cores))
+    together = _median_s(tries, lambda: write_file(folder, size_kb), threads=cores)
     return {
         PER_FILE: small * 1e6,
         PER_MB: max(0.0, large - small) * 1e6 / (size_kb / 1024),
@@ -178,7 +165,9 @@ def _write_s(params: Params, lab: LabInfo) -> float:
     return (per_file + params["size_kb"] / 1024 * per_mb) / 1e6
 
 
-_write_in_threads = models.scaled(_write_s, IN_THREADS)
+_IN_THREADS_SHARING_THE_BUS = models.machine_wide(
+    "memory bus", models.scaled(_write_s, IN_THREADS), loop=(models.THREAD_HOP,)
+)
 
 
 SCENARIO = Scenario(
@@ -212,7 +201,7 @@ SCENARIO = Scenario(
                 "With big files they also hold up the loop: it must win the GIL back between "
                 "their chunks."
             ),
-            model=models.machine_wide("memory bus", _write_in_threads, loop=(models.THREAD_HOP,)),
+            model=_IN_THREADS_SHARING_THE_BUS,
             model_text=f"{_ESTIMATE} {_IN_THREADS}: the {{threadpool}} threads share the bus",
         ),
         Variant(
@@ -243,7 +232,7 @@ SCENARIO = Scenario(
                 "go only {default_executor} at a time, where `def` would wait {threadpool} at a "
                 "time."
             ),
-            model=models.machine_wide("memory bus", _write_in_threads, loop=(models.THREAD_HOP,)),
+            model=_IN_THREADS_SHARING_THE_BUS,
             model_text=f"{_ESTIMATE} {_IN_THREADS}: the default executor's threads share the bus",
         ),
     ),
