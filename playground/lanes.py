@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from time import perf_counter
 from typing import Any, Protocol
 
-from playground.lab.sampler import LANES, SEND_INTERVAL_S
+from playground.lab.sampler import SEND_INTERVAL_S, decode
 from playground.ports import LOOPBACK
 from playground.schemas import LaneSample
 
@@ -94,12 +93,8 @@ class LaneCollector:
 
     def receive(self, data: bytes) -> None:
         try:
-            message = json.loads(data)
-            pid = int(message["pid"])
-            samples = [
-                (str(s["lane"]), float(s["at"]), float(s["value"])) for s in message["samples"]
-            ]
-        except (ValueError, TypeError, KeyError) as error:
+            pid, samples = decode(data)
+        except ValueError as error:
             log.debug("ignored a datagram that is not lane samples: %s", error)
             return
         if samples:
@@ -110,7 +105,7 @@ class LaneCollector:
             return
         for lane, at, value in samples:
             at_s = at - run.t0
-            if at_s >= 0 and lane in LANES:
+            if at_s >= 0:
                 run.lanes.setdefault(lane, []).append(LaneSample(at_s=at_s, value=value, pid=pid))
 
 

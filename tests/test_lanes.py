@@ -7,13 +7,13 @@ the same load written with `await`: ratios and counts, never a time bound.
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from playground.lab.contract import Contract
+from playground.lab.sampler import decode
 from playground.ports import LOOPBACK
 from tests import helpers
 from tests.conftest import Playground, burst, read_events
@@ -133,8 +133,8 @@ def _lag_samples_in_a_second_of_work(rate: int) -> int:
             lags = []
             with contextlib.suppress(TimeoutError):
                 while True:  # read as they come, the socket's buffer is small; until quiet
-                    message = json.loads(collector.recv(65_536))
-                    lags += [s["at"] for s in message["samples"] if s["lane"] == "loop_lag_ms"]
+                    _, samples = decode(collector.recv(65_536))
+                    lags += [at for lane, at, _ in samples if lane == "loop_lag_ms"]
             stamps = answer.result().json()["lab"]
     return sum(stamps["began"] <= at <= stamps["ended"] for at in lags)
 

@@ -10,15 +10,17 @@ samples, on the `time.perf_counter()` clock its timing stamps use:
 - `process_pool_busy`: workers of the `CountingProcessPoolExecutor`s at work;
 - `cpu_percent`: CPU of this process and its multiprocessing children (100 = one core).
 
-The pool gauges are read on the loop, by the lag probe every `GAUGE_EVERY` ticks: it wakes
-anyway, where a thread woken for them would take the GIL from a busy loop 50 times a second.
-A thread wakes every `SEND_INTERVAL_S` to read the CPU and send the samples; when the loop has
-read no gauges for `GAUGES_STALE_S` it is blocked, and the thread reads them itself, so they
-keep coming (every `SEND_INTERVAL_S`) while the loop is stuck.
+The loop samples, and sends: its lag probe wakes every `LAG_INTERVAL_S` anyway, reads the pool
+gauges every `GAUGE_EVERY` ticks, and every `SEND_EVERY` ticks reads the CPU and sends what it
+has. A thread doing that work would take the GIL from a busy loop each time, and on a virtual
+machine each wake of an idle thread costs more than the work (a JSON datagram built after a
+10 ms sleep took three times as long as built in a row). A watchdog thread wakes every
+`SEND_INTERVAL_S` and only looks at when the loop last sent: if that is `STALE_S` ago, the loop
+is blocked, and the thread reads the gauges and the CPU and sends them itself, so they keep
+coming while the loop is stuck.
 Both sample only while the lab serves: from a request's arrival until `LINGER_S` after the
 last one ended, as `Activity` counts them; an idle lab costs nothing.
-Every `SEND_INTERVAL_S` the samples go as one UDP datagram of JSON,
-`{"pid": …, "samples": [{"lane": …, "at": perf_counter, "value": …}, …]}`, to the collector
+The samples go as UDP datagrams (`encode`, `decode`: 17 bytes a sample) to the collector
 named by the `PLAYGROUND_LAB_LANES` environment variable (`host:port`); without it, nothing is
 sampled. The playground's collector is `playground/lanes.py`. `PLAYGROUND_LAB_LANES_RATE` makes
 every interval that many times shorter, for the bench that measures what sampling costs.
@@ -28,10 +30,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import multiprocessing
 import os
 import socket
+import struct
 import threading
 import time
 import weakref
@@ -50,6 +52,8 @@ __all__ = [
     "CountRequests",
     "CountingProcessPoolExecutor",
     "CountingThreadPoolExecutor",
+    "decode",
+    "encode",
     "lab_sampler",
 ]
 
@@ -58,14 +62,44 @@ LAG_INTERVAL_S = 0.01
 GAUGE_EVERY = 2
 """The pool gauges are read every this many lag ticks."""
 GAUGE_INTERVAL_S = GAUGE_EVERY * LAG_INTERVAL_S
-SEND_INTERVAL_S = 0.1
-GAUGES_STALE_S = 0.05
+SEND_EVERY = 10
+"""The loop sends its samples, with the CPU's, every this many lag ticks."""
+SEND_INTERVAL_S = SEND_EVERY * LAG_INTERVAL_S
+STALE_S = 1.5 * SEND_INTERVAL_S
+"""The loop has sent nothing for this long: it is blocked, and the watchdog sends instead."""
 CPU_WINDOW_S = 0.1
 """CPU is the share of this window: over a shorter one, the kernel's accounting is too coarse."""
 CHILDREN_REFRESH_S = 0.5
 LINGER_S = 1.0
-MAX_BATCH = 500
-"""Samples per datagram, far below the 64 KB a UDP datagram can hold."""
+MAX_BATCH = 2_000
+"""Samples per datagram: 34 KB, below the 64 KB a UDP datagram can hold."""
+
+_HEADER = struct.Struct("!I")
+"""A datagram: the sending process's id, then its samples."""
+_SAMPLE = struct.Struct("!Bdd")
+"""A sample: its lane's index in `LANES`, its `perf_counter()`, its value."""
+Sample = tuple[int, float, float]
+
+
+def encode(pid: int, samples: list[Sample]) -> bytes:
+    return _HEADER.pack(pid) + b"".join(_SAMPLE.pack(*sample) for sample in samples)
+
+
+def decode(data: bytes) -> tuple[int, list[tuple[str, float, float]]]:
+    """The sender's pid and its samples as (lane, at, value); ValueError if `data` is not a
+    datagram `encode` wrote."""
+    if len(data) < _HEADER.size or (len(data) - _HEADER.size) % _SAMPLE.size:
+        raise ValueError(f"a datagram of {len(data)} bytes is no whole number of samples")
+    (pid,) = _HEADER.unpack_from(data)
+    samples = []
+    for lane, at, value in _SAMPLE.iter_unpack(data[_HEADER.size :]):
+        if lane >= len(LANES):
+            raise ValueError(f"no lane has the index {lane}")
+        samples.append((LANES[lane], at, value))
+    return pid, samples
+
+
+LOOP_LAG, THREADPOOL_BUSY, EXECUTOR_BUSY, PROCESS_POOL_BUSY, CPU_PERCENT = range(len(LANES))
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -234,89 +268,92 @@ class _Sampler:
     ) -> None:
         self.lag_interval_s = LAG_INTERVAL_S / rate
         self.send_interval_s = SEND_INTERVAL_S / rate
-        self.gauges_stale_s = GAUGES_STALE_S / rate
-        self.gauges_at = float("-inf")
-        """When the pool gauges were last read."""
+        self.stale_s = STALE_S / rate
+        self.sent_at = float("-inf")
+        """When the samples were last sent, by the loop or the watchdog."""
         self.activity = activity
         self.address = address
         self.threadpool = threadpool
         self.executor = executor
         self.pid = os.getpid()
-        self.samples: deque[dict[str, Any]] = deque()  # appended by the loop and the thread
+        self.samples: deque[Sample] = deque()  # appended by the loop, and by the watchdog
+        self.cpu = _CpuMeter()
+        self.sending = threading.Lock()
+        """Held to read the CPU and send: by the loop, or by the watchdog while it is blocked."""
         self.stopping = threading.Event()
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.thread = threading.Thread(target=self._sender, name="lanes sampler", daemon=True)
-
-    def _add(self, lane: str, at: float, value: float) -> None:
-        self.samples.append({"lane": lane, "at": at, "value": value})
+        self.socket.setblocking(False)
+        self.thread = threading.Thread(target=self._watchdog, name="lanes watchdog", daemon=True)
 
     async def watch_loop(self) -> None:
-        """On the loop: how late a short timer fires is how long the loop was kept busy; and
-        every `GAUGE_EVERY` ticks, the pool gauges."""
+        """On the loop: how late a short timer fires is how long the loop was kept busy; every
+        `GAUGE_EVERY` ticks the pool gauges, every `SEND_EVERY` the CPU, and send."""
         ticks = 0
         while True:
             if not self.activity.busy():
+                self.send_all(perf_counter())
                 self.activity.wake_loop.clear()
                 await self.activity.wake_loop.wait()
                 # Waking is a callback due when the first request came: if the requests of
                 # that batch blocked the loop, it runs late by their whole block.
                 now = perf_counter()
-                self._add("loop_lag_ms", now, round((now - self.activity.woken_at) * 1e3, 2))
+                with self.sending:
+                    self.cpu = _CpuMeter()  # the window starts again: nothing was read idle
+                    self.sent_at = now
+                lag_ms = round((now - self.activity.woken_at) * 1e3, 2)
+                self.samples.append((LOOP_LAG, now, lag_ms))
                 self._read_gauges(now)
             before = perf_counter()
             await asyncio.sleep(self.lag_interval_s)
             now = perf_counter()
             lag_ms = max(0.0, now - before - self.lag_interval_s) * 1e3
-            self._add("loop_lag_ms", now, round(lag_ms, 2))
+            self.samples.append((LOOP_LAG, now, round(lag_ms, 2)))
             ticks += 1
             if ticks % GAUGE_EVERY == 0:
                 self._read_gauges(now)
+            if ticks % SEND_EVERY == 0:
+                self.send_all(now)
 
     def _read_gauges(self, now: float) -> None:
-        self.gauges_at = now
-        self._add("threadpool_busy", now, self.threadpool.borrowed_tokens)
-        self._add("executor_busy", now, self.executor.busy)
-        self._add("process_pool_busy", now, sum(pool.busy for pool in list(_process_pools)))
+        self.samples.extend(
+            (
+                (THREADPOOL_BUSY, now, self.threadpool.borrowed_tokens),
+                (EXECUTOR_BUSY, now, self.executor.busy),
+                (PROCESS_POOL_BUSY, now, sum(pool.busy for pool in list(_process_pools))),
+            )
+        )
 
-    def _sender(self) -> None:
-        cpu = _CpuMeter()
-        next_tick = perf_counter()
+    def send_all(self, now: float) -> None:
+        """Read the CPU, and send every sample taken so far."""
+        with self.sending:
+            percent = self.cpu.percent(now)
+            if percent is not None:
+                self.samples.append((CPU_PERCENT, now, round(percent, 1)))
+            while self.samples:
+                batch = [self.samples.popleft() for _ in range(min(len(self.samples), MAX_BATCH))]
+                with contextlib.suppress(OSError):  # nobody listening: the samples are dropped
+                    self.socket.sendto(encode(self.pid, batch), self.address)
+            self.sent_at = now
+
+    def _watchdog(self) -> None:
         while not self.stopping.is_set():
             # A plain sleep: an Event's timed wait costs this thread twice the CPU per tick.
-            time.sleep(max(0.0, next_tick - perf_counter()))
+            time.sleep(self.send_interval_s)
             if not self.activity.busy():
-                self.send()
                 self.activity.wake_thread.clear()
                 if not self.activity.busy() and not self.stopping.is_set():
                     self.activity.wake_thread.wait()
-                cpu = _CpuMeter()  # the window starts again: nothing was read while idle
-                next_tick = perf_counter()
                 continue
             now = perf_counter()
-            if now - self.gauges_at > self.gauges_stale_s:
-                self._read_gauges(now)  # the loop is blocked: it reads none
-            percent = cpu.percent(now)
-            if percent is not None:
-                self._add("cpu_percent", now, round(percent, 1))
-            self.send()
-            next_tick = max(next_tick + self.send_interval_s, now)
-        self.send()
-
-    def send(self) -> None:
-        batch: list[dict[str, Any]] = []
-        while self.samples:
-            batch.append(self.samples.popleft())
-            if len(batch) == MAX_BATCH or not self.samples:
-                message = {"pid": self.pid, "samples": batch}
-                with contextlib.suppress(OSError):  # nobody listening: the samples are dropped
-                    data = json.dumps(message, separators=(",", ":")).encode()
-                    self.socket.sendto(data, self.address)
-                batch = []
+            if now - self.sent_at > self.stale_s:  # the loop is blocked: it sends nothing
+                self._read_gauges(now)
+                self.send_all(now)
 
     def close(self) -> None:
         self.stopping.set()
         self.activity.wake_thread.set()
         self.thread.join()
+        self.send_all(perf_counter())
         self.socket.close()
 
 
