@@ -7,10 +7,10 @@ This scenario demonstrates:
 - `asyncio.to_thread` frees the loop but is no faster: the GIL again;
 - a process pool computes in parallel, each process with its own GIL, up to the cores.
 
-The work is a plain loop, sized by a calibration the lab makes when it starts: the fastest of
-a few timed runs, so a request's work takes at least `work_ms` on an idle core. The same
-calibration measures what the models add to the work: threads taking turns on the GIL, and
-the pool's processes sharing the cores.
+The work is a plain loop, sized by the pace the lab measured all through its start
+(`calibrate.Pace`), so a request's work takes `work_ms` at this machine's typical pace. The
+scenario's own calibration measures what the models add to the work: a long run against a
+short one, threads taking turns on the GIL, and the pool's processes sharing the cores.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import statistics
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,7 +28,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
-from playground.lab.calibrate import seconds_in_threads
+from playground.lab.calibrate import PACE, Pace, iterations_per_ms, seconds_in_threads
 from playground.lab.sampler import CountingProcessPoolExecutor
 from playground.lab.timing import add_span, span
 from playground.lab.work import crunch, crunch_in_process, start_pool_process
@@ -73,9 +74,8 @@ def crunch_in_thread(iterations: int) -> None:
 
 
 async def work_iterations(work_ms: int, request: Request) -> int:
-    """How many iterations of `crunch` take `work_ms` here, by the lab's calibration."""
-    per_ms: float = request.app.state.calibration[CALIBRATION]
-    return round(work_ms * per_ms)
+    """How many iterations of `crunch` take `work_ms` here, at the machine's typical pace."""
+    return round(work_ms * iterations_per_ms(request.app.state.calibration[PACE]))
 
 
 async def process_pool(request: Request) -> ProcessPoolExecutor:
@@ -83,7 +83,6 @@ async def process_pool(request: Request) -> ProcessPoolExecutor:
     return pools.executor
 
 
-CALIBRATION = "crunch_iterations_per_ms"
 WORK_TAKES = "work_takes"
 GIL_CONTENTION = "gil_contention"
 PROCESS_CONTENTION = "process_contention"
@@ -98,46 +97,48 @@ def _timed(iterations: int, threads: int = 1) -> float:
     return seconds_in_threads(partial(crunch, iterations), threads)
 
 
-def calibrate(tries: int = 20, short: int = 50_000, rounds: int = 2) -> dict[str, float]:
-    """What the cpu scenario's models need, measured on this machine in about 0.15 s.
+def calibrate(pace: Pace, rounds: int = 3) -> dict[str, float]:
+    """What the cpu scenario's models need, measured on this machine in about 0.2 s; each
+    round sizes its work by a `pace` probe just before it, so it compares like with like
+    whatever pace the core has at that moment. The median of the rounds:
 
-    - `crunch_iterations_per_ms`: the fastest of many short timed runs, the one least disturbed
-      by whatever else the machine was doing, so a request's work takes at least `work_ms`;
     - `work_takes`: how long work sized for a few `SAMPLE_MS` really takes, run in full by one
-      thread, against what it was sized for (the fastest of a few tries): longer than the short
-      runs, which had warm caches and ran between two GIL switches;
+      thread, against what the probe's short runs say: longer, for the probe ran with warm
+      caches, between two GIL switches;
     - `gil_contention`: how much longer `CONTENDING_THREADS` threads computing at once take than
       one thread doing all their work alone: the GIL's hand-overs between them.
     """
-    per_ms = max(short / (_timed(short) * 1000) for _ in range(tries))
-    sample = round(per_ms * SAMPLE_MS)
-    alone, together = [], []
-    for _ in range(rounds):  # interleaved, so a busy moment weighs on both alike
-        alone.append(_timed(sample * CONTENDING_THREADS))
-        together.append(_timed(sample, threads=CONTENDING_THREADS))
-    takes = min(alone) * 1000 / (SAMPLE_MS * CONTENDING_THREADS)
+    takes, contention = [], []
+    for _ in range(rounds):
+        sample = round(iterations_per_ms(pace.now_ms()) * SAMPLE_MS)
+        alone = _timed(sample * CONTENDING_THREADS)
+        together = _timed(sample, threads=CONTENDING_THREADS)
+        takes.append(alone * 1000 / (SAMPLE_MS * CONTENDING_THREADS))
+        contention.append(together / alone)
     return {
-        CALIBRATION: per_ms,
-        WORK_TAKES: max(1.0, takes),
-        GIL_CONTENTION: max(1.0, min(together) / min(alone)),
+        WORK_TAKES: max(1.0, statistics.median(takes)),
+        GIL_CONTENTION: max(1.0, statistics.median(contention)),
     }
 
 
 async def process_contention(
-    pool: ProcessPoolExecutor, processes: int, per_ms: float, rounds: int = 2
+    pool: ProcessPoolExecutor, processes: int, pace: Pace, rounds: int = 3
 ) -> float:
     """How much longer `SAMPLE_MS` of work takes in the pool's processes, all computing at once,
-    than the calibration says: the cores they share with the lab and the machine. A round lasts
-    as long as its slowest process, like a wave of requests; the least disturbed round counts."""
+    than a `pace` probe just before says: the cores they share with the lab and the machine. A
+    round lasts as long as its slowest process, like a wave of requests; the median round
+    counts."""
     loop = asyncio.get_running_loop()
-    iterations = round(per_ms * SAMPLE_MS)
-    rounds_s = []
-    for _ in range(1 + rounds):  # the first round warms each process up
+    ratios = []
+    for round_ in range(1 + rounds):  # the first round warms each process up
+        iterations = round(iterations_per_ms(pace.now_ms()) * SAMPLE_MS)
         calls = (
             loop.run_in_executor(pool, crunch_in_process, iterations) for _ in range(processes)
         )
-        rounds_s.append(max(ended - began for began, ended, _ in await asyncio.gather(*calls)))
-    return max(1.0, min(rounds_s[1:]) * 1000 * per_ms / iterations)
+        slowest = max(ended - began for began, ended, _ in await asyncio.gather(*calls))
+        if round_:
+            ratios.append(slowest * 1000 / SAMPLE_MS)
+    return max(1.0, statistics.median(ratios))
 
 
 class ProcessPool:
@@ -186,13 +187,12 @@ PROCESS_START_TIMEOUT_S = 30.0
 @asynccontextmanager
 async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Calibrate the work, and open a pool of the lab's `processes`, started before any run."""
-    app.state.calibration.update(calibrate())
+    app.state.calibration.update(calibrate(app.state.pace))
     pool = ProcessPool(app.state.settings.processes)
     app.state.cpu = pool
     try:
         await pool.start()
-        per_ms = app.state.calibration[CALIBRATION]
-        contention = await process_contention(pool.executor, pool.processes, per_ms)
+        contention = await process_contention(pool.executor, pool.processes, app.state.pace)
         app.state.calibration[PROCESS_CONTENTION] = contention
         yield
     finally:
