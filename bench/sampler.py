@@ -2,23 +2,26 @@
 
 Two labs with the same settings, one started the way the playground starts it (a collector
 named, so it samples its lanes while it serves) and one with no collector (it samples nothing,
-see `playground/lab/sampler.py`), take turns under the same closed-loop load, in alternating
-order. Each turn counts the lab's CPU from before the load until the sampler has gone idle again
-after it, so the sampler's lingering second is paid for too.
+see `playground/lab/sampler.py`), serve the same closed-loop load side by side: at the same
+time, both pinned to one core, the harness on the others. Each round counts each lab's CPU
+from before the load until the sampler has gone idle again after it, so the sampler's
+lingering second is paid for too.
 
-Two labs' CPU per request differ by 5 to 10% from one turn to the next whatever they sample
-(two silent labs compared read from 0.90 to 1.01 in one run), far more than the 2% to measure.
-So the sampled lab samples `AMPLIFY` times faster than the playground's (every interval that
-much shorter, see `LaneCollector.rate`), and its extra CPU is divided by `AMPLIFY`: the cost at
-the real rate, with the noise divided too. The target: at most 2% more.
+Why side by side: this host's cores swing between two paces, 1.6 times apart, every few seconds
+(`playground/lab/calibrate.py`, `Pace`). Labs taking turns each met a different pace: two
+silent labs compared turn by turn read from 0.90 to 1.01. On one core at the same time, both
+meet the same pace, and what is left is what sampling costs, at the playground's own rate.
+A control pair of two silent labs, measured the same way first, shows the method's own bias.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import statistics
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 from bench.report import Measure, Row
 from bench.servers import cpu_seconds
@@ -35,7 +38,7 @@ SECTION = "7 sampler"
 TARGET_PERCENT = 2.0
 SETTLE_S = LINGER_S + 0.5
 """After the load, the sampled lab lingers this long before its sampler sleeps."""
-AMPLIFY = 10
+LAB_CORE = 0
 
 
 class _NoCollector(LaneCollector):
@@ -48,9 +51,7 @@ class _NoCollector(LaneCollector):
 @contextlib.asynccontextmanager
 async def _lab(sampled: bool) -> AsyncIterator[LabSupervisor]:
     supervisor = LabSupervisor(LabSettings(), guarded=False)
-    if sampled:
-        supervisor.lanes.rate = AMPLIFY
-    else:
+    if not sampled:
         supervisor.lanes = _NoCollector()
     await supervisor.start()
     try:
@@ -59,49 +60,84 @@ async def _lab(sampled: bool) -> AsyncIterator[LabSupervisor]:
         await supervisor.stop()
 
 
+def _pin(pid: int, cores: set[int]) -> None:
+    """Every thread of `pid` (and the threads it starts from now on) onto `cores`."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(ProcessLookupError):
+            os.sched_setaffinity(int(task.name), cores)
+
+
+@contextlib.contextmanager
+def _harness_off_the_labs_core() -> Iterator[bool]:
+    """The bench's own process (the harness) onto every core but the labs'; False on a
+    machine with one core, where all share it."""
+    before = os.sched_getaffinity(0)
+    others = before - {LAB_CORE}
+    if LAB_CORE not in before or not others:
+        yield False
+        return
+    os.sched_setaffinity(0, others)
+    try:
+        yield True
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 def measures(sizes: Sizes) -> list[Measure]:
     return [(SECTION, f"lab CPU with lanes sampled, {sizes.sampler_users} users")]
 
 
-async def _turn(supervisor: LabSupervisor, sizes: Sizes) -> tuple[float, int]:
-    """One turn of the load: the lab's CPU seconds, and the requests answered."""
-    assert supervisor.pid is not None
+async def _load(supervisor: LabSupervisor, sizes: Sizes, seconds: float) -> int:
+    """The closed-loop load on one lab; returns the requests answered."""
     target = Target(supervisor.base_url, "/s/sleep/async", {"delay_ms": sizes.sampler_delay_ms})
-    arrival = Users(
-        users=sizes.sampler_users, think_min_s=0, think_max_s=0, duration_s=sizes.sampler_s
-    )
+    arrival = Users(users=sizes.sampler_users, think_min_s=0, think_max_s=0, duration_s=seconds)
     recording = Recording()
-    await asyncio.sleep(SETTLE_S)  # whatever came before has wound down
-    cpu = cpu_seconds(supervisor.pid)
-    await fire(target, arrival, Limits(60, sizes.sampler_s + 60), recording)
-    await asyncio.sleep(SETTLE_S)
-    cpu = cpu_seconds(supervisor.pid) - cpu
+    await fire(target, arrival, Limits(60, seconds + 60), recording)
     summary = summarize(recording.rows, recording.pings, None)
     if summary["errors"]:
         raise RuntimeError(f"the harness saw {summary['errors']} errors")
-    return cpu, summary["completed"]
+    return int(summary["completed"])
+
+
+async def _rounds(
+    sampled: bool, sizes: Sizes, pinned: bool
+) -> tuple[list[float], list[float], int]:
+    """Side by side, a lab sampling (or, for the control, not) and one silent: each round's
+    extra CPU per request of the first, the silent lab's CPU per request, and the fewest
+    requests a lab answered in a round."""
+    extras, silent_per_request, fewest = [], [], 10**9
+    async with _lab(sampled) as first, _lab(sampled=False) as silent:
+        labs = (first, silent)
+        pids = [lab.pid for lab in labs]
+        assert None not in pids
+        if pinned:
+            for pid in pids:
+                _pin(pid, {LAB_CORE})
+        await asyncio.gather(*(_load(lab, sizes, 1.0) for lab in labs))  # warm up
+        for _ in range(sizes.sampler_rounds):
+            await asyncio.sleep(SETTLE_S)  # whatever came before has wound down
+            before = [cpu_seconds(pid) for pid in pids]
+            answered = await asyncio.gather(*(_load(lab, sizes, sizes.sampler_s) for lab in labs))
+            await asyncio.sleep(SETTLE_S)
+            per_request = [
+                (cpu_seconds(pid) - then) / count
+                for pid, then, count in zip(pids, before, answered, strict=True)
+            ]
+            extras.append(per_request[0] / per_request[1] - 1)
+            silent_per_request.append(per_request[1])
+            fewest = min(fewest, *answered)
+    return extras, silent_per_request, fewest
 
 
 async def measure(sizes: Sizes) -> list[Row]:
-    extras: list[float] = []
-    per_request: dict[bool, list[float]] = {True: [], False: []}
-    answered: list[int] = []
-    async with _lab(sampled=True) as sampled, _lab(sampled=False) as silent:
-        labs = {True: sampled, False: silent}
-        await _turn(sampled, sizes)  # warm both up
-        await _turn(silent, sizes)
-        for round_ in range(sizes.sampler_rounds):
-            turn = {}
-            for is_sampled in (True, False) if round_ % 2 == 0 else (False, True):
-                cpu, count = await _turn(labs[is_sampled], sizes)
-                turn[is_sampled] = cpu / count
-                per_request[is_sampled].append(cpu / count)
-                answered.append(count)
-            extras.append((turn[True] / turn[False] - 1) / AMPLIFY)
+    with _harness_off_the_labs_core() as pinned:
+        control, _, _ = await _rounds(False, sizes, pinned)
+        extras, without_s, fewest = await _rounds(True, sizes, pinned)
     extra = 100 * statistics.median(extras)
-    without = statistics.median(per_request[False])
+    bias = 100 * statistics.median(control)
+    without = statistics.median(without_s)
     with_lanes = without * (1 + extra / 100)
-    amplified = statistics.median(per_request[True])
+    where = f"both on core {LAB_CORE}, the harness on the others" if pinned else "one core"
     return [
         Row(
             SECTION,
@@ -114,12 +150,13 @@ async def measure(sizes: Sizes) -> list[Row]:
             met=extra <= TARGET_PERCENT,
             note=(
                 f"/s/sleep/async, {sizes.sampler_delay_ms} ms, {sizes.sampler_users} users with "
-                f"no think time for {sizes.sampler_s:g} s, {sizes.sampler_rounds} rounds of a "
-                f"turn each in alternating order, {min(answered):,}–{max(answered):,} requests "
-                f"a turn; the lab's CPU from before the load to {SETTLE_S:g} s after it (the "
-                f"sampler's linger included); sampled {AMPLIFY}× as often, "
-                f"{amplified * 1e6:,.0f} µs/request, each round's extra divided by {AMPLIFY}: "
-                f"{extra:+.1f}% (rounds {100 * min(extras):+.1f}% to {100 * max(extras):+.1f}%)"
+                f"no think time on each of two labs at once ({where}) for {sizes.sampler_s:g} "
+                f"s, {sizes.sampler_rounds} rounds, at least {fewest:,} requests a lab a round; "
+                f"each lab's CPU from before the load to {SETTLE_S:g} s after it (the sampler's "
+                f"linger included); sampled at the playground's rate: {extra:+.1f}% (rounds "
+                f"{100 * min(extras):+.1f}% to {100 * max(extras):+.1f}%); two silent labs "
+                f"measured the same way first: {bias:+.1f}% (rounds {100 * min(control):+.1f}% "
+                f"to {100 * max(control):+.1f}%)"
             ),
         )
     ]

@@ -30,10 +30,11 @@ class Sizes:
     isolation_turns: int = 3
     crowd_clients: int = 200
     crowd_rows: int = 10_000
-    sampler_users: int = 50
+    sampler_users: int = 25
+    """On each of the two labs at once."""
     sampler_delay_ms: int = 50
     sampler_s: float = 3.0
-    sampler_rounds: int = 10
+    sampler_rounds: int = 8
     prediction_scenarios: tuple[str, ...] = ()
     """Scenarios whose every variant is run at its default load; empty: all of them."""
     connections_burst: int = 1_000
