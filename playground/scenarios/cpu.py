@@ -97,8 +97,8 @@ def _timed(iterations: int, threads: int = 1) -> float:
     return seconds_in_threads(partial(crunch, iterations), threads)
 
 
-def calibrate(pace: Pace, rounds: int = 3) -> dict[str, float]:
-    """What the cpu scenario's models need, measured on this machine in about 0.2 s; each
+def calibrate(pace: Pace, rounds: int = 5) -> dict[str, float]:
+    """What the cpu scenario's models need, measured on this machine in about 0.4 s; each
     round sizes its work by a `pace` probe just before it, so it compares like with like
     whatever pace the core has at that moment. The median of the rounds:
 
