@@ -49,9 +49,6 @@ class LaneCollector:
     def __init__(self) -> None:
         self.address = ""
         """`host:port` for the lab's `PLAYGROUND_LAB_LANES`, once open."""
-        self.rate = 1
-        """How many times faster than its defaults the lab samples: the bench raises it to make
-        the sampler's cost stand out from the noise of the lab's own."""
         self._transport: asyncio.DatagramTransport | None = None
         self._run: Followed | None = None
         self._latest: dict[int, float] = {}

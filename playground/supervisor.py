@@ -108,7 +108,6 @@ class LabSupervisor:
             secret=secret,
             parent_pid=os.getpid(),
             lanes=await self.lanes.open(),
-            lanes_rate=self.lanes.rate,
         )
         self.headers = contract.headers
         env = contract.environ()

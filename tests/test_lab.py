@@ -67,7 +67,7 @@ def test_the_lab_takes_its_settings_from_the_contract_alone(lab: helpers.Helper)
 
 
 def test_a_contract_survives_the_environment_and_may_have_no_secret() -> None:
-    contract = Contract(LabSettings(7, 2, 3), secret="s", parent_pid=123, lanes="h:1", lanes_rate=3)
+    contract = Contract(LabSettings(7, 2, 3), secret="s", parent_pid=123, lanes="h:1")
     assert Contract.from_env(contract.to_env()) == contract
     assert Contract.from_env({}) == Contract()
     assert Contract().headers == {} and Contract().secret is None

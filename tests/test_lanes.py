@@ -13,7 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from playground.lab.contract import Contract
-from playground.lab.sampler import decode
+from playground.lab.sampler import (
+    GAUGE_INTERVAL_S,
+    LAG_INTERVAL_S,
+    LANES,
+    SEND_INTERVAL_S,
+    decode,
+)
 from playground.ports import LOOPBACK
 from tests import helpers
 from tests.conftest import Playground, burst, read_events
@@ -117,30 +123,42 @@ def test_lanes_are_streamed_as_they_come_and_stored_with_the_run(playground: Pla
     assert replayed[0].name == "update" and replayed[0].data["lanes"] == stored["lanes"]
 
 
-def _lag_samples_in_a_second_of_work(rate: int) -> int:
-    """Loop-lag samples a lab sampling `rate` times faster sends while one request waits 1 s."""
+def _samples_while_a_request_waits(variant: str) -> dict[str, int]:
+    """Samples of each lane a lab sends, taken while one request to sleep's `variant` waits 1 s."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as collector:
         collector.bind((LOOPBACK, 0))
         collector.settimeout(0.5)
         address = f"{LOOPBACK}:{collector.getsockname()[1]}"
-        contract = Contract(secret=helpers.SECRET, lanes=address, lanes_rate=rate)
+        contract = Contract(secret=helpers.SECRET, lanes=address)
         with (
             helpers.started("playground.lab", contract, "/info") as lab,
             lab.client() as client,
             ThreadPoolExecutor(1) as request,
         ):
-            answer = request.submit(client.get, "/s/sleep/async", params={"delay_ms": 1_000})
-            lags = []
+            answer = request.submit(client.get, f"/s/sleep/{variant}", params={"delay_ms": 1_000})
+            taken: list[tuple[str, float]] = []
             with contextlib.suppress(TimeoutError):
                 while True:  # read as they come, the socket's buffer is small; until quiet
                     _, samples = decode(collector.recv(65_536))
-                    lags += [at for lane, at, _ in samples if lane == "loop_lag_ms"]
+                    taken += [(lane, at) for lane, at, _ in samples]
             stamps = answer.result().json()["lab"]
-    return sum(stamps["began"] <= at <= stamps["ended"] for at in lags)
+    counts = dict.fromkeys(LANES, 0)
+    for lane, at in taken:
+        counts[lane] += stamps["began"] <= at <= stamps["ended"]
+    return counts
 
 
-def test_the_sampling_rate_the_bench_raises_samples_that_much_more_often() -> None:
-    # The sampler bench samples ten times as often to measure what sampling costs.
-    default, faster = (_lag_samples_in_a_second_of_work(rate) for rate in (1, 5))
-    assert default >= 10
-    assert faster >= 2.5 * default, (default, faster)
+def test_the_lanes_are_sampled_every_few_ms_while_a_request_waits() -> None:
+    counts = _samples_while_a_request_waits("async")
+    # A lag sample every 10 ms, the gauges every 20, the CPU every 100: half that on a busy
+    # machine still says the loop samples as it should.
+    assert counts["loop_lag_ms"] >= 0.5 / LAG_INTERVAL_S, counts
+    assert counts["threadpool_busy"] >= 0.5 / GAUGE_INTERVAL_S, counts
+    assert counts["cpu_percent"] >= 0.5 / SEND_INTERVAL_S, counts
+
+
+def test_the_watchdog_sends_the_gauges_and_the_cpu_while_the_loop_is_blocked() -> None:
+    counts = _samples_while_a_request_waits("async-blocking")
+    assert counts["loop_lag_ms"] == 0, counts  # the loop is stuck in `time.sleep`
+    assert counts["threadpool_busy"] >= 0.5 / SEND_INTERVAL_S, counts
+    assert counts["cpu_percent"] >= 0.5 / SEND_INTERVAL_S, counts

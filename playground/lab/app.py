@@ -43,7 +43,7 @@ def create_lab_app(contract: Contract | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool
         async with AsyncExitStack() as stack:
-            sampler = lab_sampler(activity, contract.lanes, contract.lanes_rate)
+            sampler = lab_sampler(activity, contract.lanes)
             await stack.enter_async_context(sampler)
             pace: Pace = app.state.pace
             for scenario in SCENARIOS.values():

@@ -25,7 +25,6 @@ _PROCESSES = f"{_PREFIX}PROCESSES"
 _SECRET = f"{_PREFIX}SECRET"
 _PARENT = f"{_PREFIX}PARENT_PID"
 _LANES = f"{_PREFIX}LANES"
-_LANES_RATE = f"{_PREFIX}LANES_RATE"
 
 
 def new_secret() -> str:
@@ -41,8 +40,6 @@ class Contract:
     """The helper exits once this process is gone; None: it runs on its own."""
     lanes: str | None = None
     """`host:port` of the playground's lane collector; None: the lab samples no lanes."""
-    lanes_rate: int = 1
-    """How many times faster than its defaults the lab samples its lanes."""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -61,8 +58,6 @@ class Contract:
             env[_PARENT] = str(self.parent_pid)
         if self.lanes:
             env[_LANES] = self.lanes
-        if self.lanes_rate != 1:
-            env[_LANES_RATE] = str(self.lanes_rate)
         return env
 
     def environ(self) -> dict[str, str]:
@@ -84,5 +79,4 @@ class Contract:
             secret=env.get(_SECRET) or None,
             parent_pid=int(parent) if parent else None,
             lanes=env.get(_LANES) or None,
-            lanes_rate=int(env.get(_LANES_RATE, 1)),
         )

@@ -15,15 +15,14 @@ gauges every `GAUGE_EVERY` ticks, and every `SEND_EVERY` ticks reads the CPU and
 has. A thread doing that work would take the GIL from a busy loop each time, and on a virtual
 machine each wake of an idle thread costs more than the work (a JSON datagram built after a
 10 ms sleep took three times as long as built in a row). A watchdog thread wakes every
-`SEND_INTERVAL_S` and only looks at when the loop last sent: if that is `STALE_S` ago, the loop
-is blocked, and the thread reads the gauges and the CPU and sends them itself, so they keep
+`SEND_INTERVAL_S` and only looks at when the loop last ticked: if that is `STALE_S` ago, the
+loop is blocked, and the thread reads the gauges and the CPU and sends them itself, so they keep
 coming while the loop is stuck.
 Both sample only while the lab serves: from a request's arrival until `LINGER_S` after the
 last one ended, as `Activity` counts them; an idle lab costs nothing.
 The samples go as UDP datagrams (`encode`, `decode`: 17 bytes a sample) to the collector
 named by the `PLAYGROUND_LAB_LANES` environment variable (`host:port`); without it, nothing is
-sampled. The playground's collector is `playground/lanes.py`. `PLAYGROUND_LAB_LANES_RATE` makes
-every interval that many times shorter, for the bench that measures what sampling costs.
+sampled. The playground's collector is `playground/lanes.py`.
 """
 
 from __future__ import annotations
@@ -65,8 +64,8 @@ GAUGE_INTERVAL_S = GAUGE_EVERY * LAG_INTERVAL_S
 SEND_EVERY = 10
 """The loop sends its samples, with the CPU's, every this many lag ticks."""
 SEND_INTERVAL_S = SEND_EVERY * LAG_INTERVAL_S
-STALE_S = 1.5 * SEND_INTERVAL_S
-"""The loop has sent nothing for this long: it is blocked, and the watchdog sends instead."""
+STALE_S = 5 * LAG_INTERVAL_S
+"""The loop has not ticked for this long: it is blocked, and the watchdog sends instead."""
 CPU_WINDOW_S = 0.1
 """CPU is the share of this window: over a shorter one, the kernel's accounting is too coarse."""
 CHILDREN_REFRESH_S = 0.5
@@ -261,13 +260,9 @@ class _Sampler:
         threadpool: anyio.CapacityLimiter,
         executor: CountingThreadPoolExecutor,
         activity: Activity,
-        rate: int,
     ) -> None:
-        self.lag_interval_s = LAG_INTERVAL_S / rate
-        self.send_interval_s = SEND_INTERVAL_S / rate
-        self.stale_s = STALE_S / rate
-        self.sent_at = float("-inf")
-        """When the samples were last sent, by the loop or the watchdog."""
+        self.ticked_at = float("-inf")
+        """When the lag probe last ran: the loop was free then."""
         self.activity = activity
         self.address = address
         self.threadpool = threadpool
@@ -299,22 +294,22 @@ class _Sampler:
         now = perf_counter()
         with self.sending:
             self.cpu = _CpuMeter()  # the window starts again: nothing was read while idle
-            self.sent_at = now
+            self.ticked_at = now
         self.samples.append((LOOP_LAG, now, round((now - self.woken_at) * 1e3, 2)))
         self._read_gauges(now)
         self._next_tick()
 
     def _next_tick(self) -> None:
         self.tick_set_at = perf_counter()
-        self.tick = self.loop.call_later(self.lag_interval_s, self._tick)
+        self.tick = self.loop.call_later(LAG_INTERVAL_S, self._tick)
 
     def _tick(self) -> None:
         """How late a short timer fires is how long the loop was kept busy; every
         `GAUGE_EVERY` ticks the pool gauges, every `SEND_EVERY` the CPU, and send. A callback,
         not a coroutine that sleeps: a tick cost a busy loop 30 µs here, where a coroutine's
         cost 73 (and an idle loop's wake 42 against 60)."""
-        now = perf_counter()
-        lag_ms = max(0.0, now - self.tick_set_at - self.lag_interval_s) * 1e3
+        now = self.ticked_at = perf_counter()
+        lag_ms = max(0.0, now - self.tick_set_at - LAG_INTERVAL_S) * 1e3
         self.samples.append((LOOP_LAG, now, round(lag_ms, 2)))
         self.ticks += 1
         if self.ticks % GAUGE_EVERY == 0:
@@ -346,19 +341,18 @@ class _Sampler:
                 batch = [self.samples.popleft() for _ in range(min(len(self.samples), MAX_BATCH))]
                 with contextlib.suppress(OSError):  # nobody listening: the samples are dropped
                     self.socket.sendto(encode(self.pid, batch), self.address)
-            self.sent_at = now
 
     def _watchdog(self) -> None:
         while not self.stopping.is_set():
             # A plain sleep: an Event's timed wait costs this thread twice the CPU per tick.
-            time.sleep(self.send_interval_s)
+            time.sleep(SEND_INTERVAL_S)
             if not self.activity.busy():
                 self.activity.wake_thread.clear()
                 if not self.activity.busy() and not self.stopping.is_set():
                     self.activity.wake_thread.wait()
                 continue
             now = perf_counter()
-            if now - self.sent_at > self.stale_s:  # the loop is blocked: it sends nothing
+            if now - self.ticked_at > STALE_S:  # the loop is blocked: it sends nothing
                 self._read_gauges(now)
                 self.send_all(now)
 
@@ -380,12 +374,9 @@ def _collector_address(value: str | None) -> tuple[str, int] | None:
 
 
 @contextlib.asynccontextmanager
-async def lab_sampler(
-    activity: Activity, collector: str | None, rate: int = 1
-) -> AsyncIterator[None]:
+async def lab_sampler(activity: Activity, collector: str | None) -> AsyncIterator[None]:
     """In the lab's lifespan: sample the lanes while requests come, until it ends, if a
-    `collector` (`host:port`) was named; `activity` is what the app's `CountRequests` counts;
-    `rate` times faster than the defaults."""
+    `collector` (`host:port`) was named; `activity` is what the app's `CountRequests` counts."""
     address = _collector_address(collector)
     if address is None:
         yield
@@ -393,7 +384,7 @@ async def lab_sampler(
     executor = CountingThreadPoolExecutor()
     asyncio.get_running_loop().set_default_executor(executor)
     threadpool = anyio.to_thread.current_default_thread_limiter()
-    sampler = _Sampler(address, threadpool, executor, activity, rate)
+    sampler = _Sampler(address, threadpool, executor, activity)
     activity.wake_loop = sampler.wake
     sampler.thread.start()
     try:

@@ -125,13 +125,15 @@ async def process_contention(
     pool: ProcessPoolExecutor, processes: int, pace: Pace, rounds: int = 3
 ) -> float:
     """How much longer `SAMPLE_MS` of work takes in the pool's processes, all computing at once,
-    than a `pace` probe just before says: the cores they share with the lab and the machine. A
+    than `pace` says so far: the cores they share with the lab and the machine. Sized by the
+    pace typical so far, as a request's work is, not by a probe of the moment: the probe times
+    the lab's own core, while the pool's processes run on whichever cores they are given. A
     round lasts as long as its slowest process, like a wave of requests; the median round
     counts."""
     loop = asyncio.get_running_loop()
     ratios = []
     for round_ in range(1 + rounds):  # the first round warms each process up
-        iterations = round(iterations_per_ms(pace.now_ms()) * SAMPLE_MS)
+        iterations = round(iterations_per_ms(pace.typical_ms()) * SAMPLE_MS)
         calls = (
             loop.run_in_executor(pool, crunch_in_process, iterations) for _ in range(processes)
         )
