@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -274,3 +275,14 @@ def watch_errors(page: Page, errors: list[str]) -> None:
             and errors.append(f"{response.status} {response.url}")
         ),
     )
+
+
+def without_measured(text: str, calibration: dict[str, float]) -> str:
+    """The text without the numbers the lab measured at start, which may be anything, in every
+    way a text renders them (`{work_takes:.2f}`, `{request_new_ms:.1f}`, ...): whole numbers
+    only, never the tail of a longer one."""
+    shown = {
+        f"{value:{style}}" for value in calibration.values() for style in (",.0f", ".1f", ".2f")
+    }
+    numbers = "|".join(re.escape(number) for number in sorted(shown, key=len, reverse=True))
+    return re.sub(rf"(?<![\d.,])({numbers})(?![\d]|[.,]\d)", "", text) if shown else text

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 
 from playground.scenarios import SCENARIOS, Scenario, Variant
-from tests.conftest import Playground, burst, handler_intervals, max_overlap
+from tests.conftest import Playground, burst, handler_intervals, max_overlap, without_measured
 
 
 def test_a_smaller_threadpool_narrows_the_waves(
@@ -51,13 +51,6 @@ def texts_of_the_page(server: Playground, scenario: Scenario, variant: Variant) 
     model = re.search(r"model: <code>(.*?)</code>", page, re.S)
     assert explanation and model, page
     return [html.unescape(re.sub(r"<[^>]+>", "", found.group(1))) for found in (explanation, model)]
-
-
-def without_measured(text: str, calibration: dict[str, float]) -> str:
-    """The text without the numbers the lab measured at start, which may be anything."""
-    for value in calibration.values():
-        text = re.sub(rf"\b({value:,.0f}|{value:.0f}|{value:.1f})\b", "", text)
-    return text
 
 
 def test_texts_follow_the_threadpool_the_lab_runs_with(
