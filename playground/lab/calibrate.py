@@ -109,21 +109,14 @@ other (one session-gather request measured 11.4 ms of CPU ten at once, 14.0 fift
 hundred): fifty cost about what a default burst's hundred do, in half the lab's start."""
 
 
-async def cpu_ms(
-    work: Callable[[], Awaitable[object]], pace: Pace, *, at_once: int = AT_ONCE
-) -> float:
+async def cpu_ms(work: Callable[[], Awaitable[object]], *, at_once: int = AT_ONCE) -> float:
     """ms of the lab's CPU, every thread's (`process_time`), that one `work()` costs when
     `at_once` of them run together, after a few to warm up. CPU, not wall time: under the GIL
-    it is what requests queue for, and another process's load does not count. Timed at the
-    pace of the moment (probed just before and after), it is scaled to the pace typical so
-    far, which a run meets."""
+    it is what requests queue for, and another process's load does not count."""
     await asyncio.gather(*(work() for _ in range(WARM_UP)))
-    before = pace.now_ms()
     began = process_time()
     await asyncio.gather(*(work() for _ in range(at_once)))
-    spent_ms = (process_time() - began) / at_once * 1000
-    at_pace = (before + pace.now_ms()) / 2
-    return spent_ms * pace.typical_ms() / at_pace
+    return (process_time() - began) / at_once * 1000
 
 
 def seconds_in_threads(work: Callable[[], object], threads: int = 1) -> float:

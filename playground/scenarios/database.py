@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from playground.lab.calibrate import Pace, cpu_ms
+from playground.lab.calibrate import cpu_ms
 from playground.scenarios import models
 from playground.scenarios.base import Param, Scenario, Variant
 
@@ -165,7 +165,7 @@ ORM_MS = "orm_session_ms"
 
 
 async def _time_variants(
-    path: Path, sessions: async_sessionmaker[AsyncSession], pace: Pace
+    path: Path, sessions: async_sessionmaker[AsyncSession]
 ) -> dict[str, float]:
     """ms of the lab's CPU for what `async_` and `async_orm` add per request around a query
     that does not wait. `async_`: a thread started, a connect, the function registered, the
@@ -180,8 +180,8 @@ async def _time_variants(
             await async_orm(0, session)
 
     return {
-        CONNECTION_MS: await cpu_ms(connection, pace),
-        ORM_MS: await cpu_ms(orm, pace),
+        CONNECTION_MS: await cpu_ms(connection),
+        ORM_MS: await cpu_ms(orm),
     }
 
 
@@ -195,7 +195,7 @@ async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = _orm_engine(path)
     try:
         sessions = async_sessionmaker(engine)
-        app.state.calibration.update(await _time_variants(path, sessions, app.state.pace))
+        app.state.calibration.update(await _time_variants(path, sessions))
         async with aiosqlite.connect(path) as shared:
             await shared.create_function("sleep_ms", 1, sleep_ms)
             app.state.database = LabDatabase(path, shared, sessions)

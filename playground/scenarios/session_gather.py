@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
-from playground.lab.calibrate import Pace, cpu_ms
+from playground.lab.calibrate import cpu_ms
 from playground.lab.timing import span
 from playground.scenarios import database, models
 from playground.scenarios.base import Param, Scenario, Variant
@@ -102,7 +102,7 @@ PER_TASK_MS = "session_gather_per_task_ms"
 SEQUENTIAL_MS = "session_gather_sequential_ms"
 
 
-async def _time_variants(sessions: Sessions, pace: Pace) -> dict[str, float]:
+async def _time_variants(sessions: Sessions) -> dict[str, float]:
     """ms of the lab's CPU each variant's own work costs a request, with queries that do not
     wait: the sessions, the connections NullPool opens (a thread each), SQLAlchemy's ORM."""
 
@@ -120,9 +120,9 @@ async def _time_variants(sessions: Sessions, pace: Pace) -> dict[str, float]:
             await sequential_shared_session(0, session)
 
     return {
-        SHARED_MS: await cpu_ms(shared, pace),
-        PER_TASK_MS: await cpu_ms(per_task, pace),
-        SEQUENTIAL_MS: await cpu_ms(sequential, pace),
+        SHARED_MS: await cpu_ms(shared),
+        PER_TASK_MS: await cpu_ms(per_task),
+        SEQUENTIAL_MS: await cpu_ms(sequential),
     }
 
 
@@ -136,7 +136,7 @@ async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = database._orm_engine(path, poolclass=NullPool)
     try:
         sessions = async_sessionmaker(engine)
-        app.state.calibration.update(await _time_variants(sessions, app.state.pace))
+        app.state.calibration.update(await _time_variants(sessions))
         app.state.session_gather = sessions
         yield
     finally:
