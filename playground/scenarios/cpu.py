@@ -89,6 +89,10 @@ PROCESS_CONTENTION = "process_contention"
 CONTENDING_THREADS = 3
 """Threads the GIL contention is measured with: enough to take turns as a threadpool does."""
 SAMPLE_MS = 10
+PROCESS_SAMPLE_MS = 50
+"""A round of the process pool's calibration: a process woken from idle computes slowly for its
+first milliseconds, which 10 ms rounds read as contention (×1.67 here, where runs of 100 ms
+work took ×1.1)."""
 """The length of one timed run of `crunch`: several GIL switch intervals long."""
 
 
@@ -124,22 +128,22 @@ def calibrate(pace: Pace, rounds: int = 5) -> dict[str, float]:
 async def process_contention(
     pool: ProcessPoolExecutor, processes: int, pace: Pace, rounds: int = 3
 ) -> float:
-    """How much longer `SAMPLE_MS` of work takes in the pool's processes, all computing at once,
-    than `pace` says so far: the cores they share with the lab and the machine. Sized by the
-    pace typical so far, as a request's work is, not by a probe of the moment: the probe times
-    the lab's own core, while the pool's processes run on whichever cores they are given. A
-    round lasts as long as its slowest process, like a wave of requests; the median round
+    """How much longer `PROCESS_SAMPLE_MS` of work takes in the pool's processes, all computing
+    at once, than `pace` says so far: the cores they share with the lab and the machine. Sized
+    by the pace typical so far, as a request's work is, not by a probe of the moment: the probe
+    times the lab's own core, while the pool's processes run on whichever cores they are given.
+    A round lasts as long as its slowest process, like a wave of requests; the median round
     counts."""
     loop = asyncio.get_running_loop()
     ratios = []
     for round_ in range(1 + rounds):  # the first round warms each process up
-        iterations = round(iterations_per_ms(pace.typical_ms()) * SAMPLE_MS)
+        iterations = round(iterations_per_ms(pace.typical_ms()) * PROCESS_SAMPLE_MS)
         calls = (
             loop.run_in_executor(pool, crunch_in_process, iterations) for _ in range(processes)
         )
         slowest = max(ended - began for began, ended, _ in await asyncio.gather(*calls))
         if round_:
-            ratios.append(slowest * 1000 / SAMPLE_MS)
+            ratios.append(slowest * 1000 / PROCESS_SAMPLE_MS)
     return max(1.0, statistics.median(ratios))
 
 
