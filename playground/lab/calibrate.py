@@ -75,8 +75,8 @@ class Pace:
     On a shared host each virtual core swings between two paces every few seconds (here the
     same work took 0.9 ms, then 1.6 ms, with nothing else running in the machine): its
     neighbours', not its own load. A run of several seconds sees a mix of both, so work is
-    sized, and what a cost measured at one moment is compared with, by the mean of all the
-    probes: the pace typical of the whole start, not the pace of one moment.
+    sized by the mean of all the probes, the pace typical of the whole start, not by the pace
+    of one moment.
     """
 
     def __init__(self) -> None:

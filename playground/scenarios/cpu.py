@@ -89,11 +89,11 @@ PROCESS_CONTENTION = "process_contention"
 CONTENDING_THREADS = 3
 """Threads the GIL contention is measured with: enough to take turns as a threadpool does."""
 SAMPLE_MS = 10
+"""The length of one timed run of `crunch`: several GIL switch intervals long."""
 PROCESS_SAMPLE_MS = 50
 """A round of the process pool's calibration: a process woken from idle computes slowly for its
 first milliseconds, which 10 ms rounds read as contention (×1.67 here, where runs of 100 ms
 work took ×1.1)."""
-"""The length of one timed run of `crunch`: several GIL switch intervals long."""
 
 
 def _timed(iterations: int, threads: int = 1) -> float:
