@@ -105,7 +105,9 @@ async def _rounds(
     """Side by side, a lab sampling (or, for the control, not) and one silent: each round's
     extra CPU per request of the first, the silent lab's CPU per request, and the fewest
     requests a lab answered in a round."""
-    extras, silent_per_request, fewest = [], [], 10**9
+    extras: list[float] = []
+    silent_per_request: list[float] = []
+    answered_a_round: list[int] = []
     async with _lab(sampled) as first, _lab(sampled=False) as silent:
         labs = (first, silent)
         pids = [lab.pid for lab in labs if lab.pid is not None]
@@ -125,8 +127,8 @@ async def _rounds(
             ]
             extras.append(per_request[0] / per_request[1] - 1)
             silent_per_request.append(per_request[1])
-            fewest = min(fewest, *answered)
-    return extras, silent_per_request, fewest
+            answered_a_round += answered
+    return extras, silent_per_request, min(answered_a_round)
 
 
 async def measure(sizes: Sizes) -> list[Row]:

@@ -281,8 +281,7 @@ def without_measured(text: str, calibration: dict[str, float]) -> str:
     """The text without the numbers the lab measured at start, which may be anything, in every
     way a text renders them (`{work_takes:.2f}`, `{request_new_ms:.1f}`, ...): whole numbers
     only, never the tail of a longer one."""
-    shown = {
-        f"{value:{style}}" for value in calibration.values() for style in (",.0f", ".1f", ".2f")
-    }
+    styles = (",.0f", ".0f", ".1f", ".2f")
+    shown = {f"{value:{style}}" for value in calibration.values() for style in styles}
     numbers = "|".join(re.escape(number) for number in sorted(shown, key=len, reverse=True))
     return re.sub(rf"(?<![\d.,])({numbers})(?![\d]|[.,]\d)", "", text) if shown else text

@@ -135,9 +135,9 @@ async def process_contention(
     A round lasts as long as its slowest process, like a wave of requests; the median round
     counts."""
     loop = asyncio.get_running_loop()
+    iterations = round(iterations_per_ms(pace.typical_ms()) * PROCESS_SAMPLE_MS)
     ratios = []
     for round_ in range(1 + rounds):  # the first round warms each process up
-        iterations = round(iterations_per_ms(pace.typical_ms()) * PROCESS_SAMPLE_MS)
         calls = (
             loop.run_in_executor(pool, crunch_in_process, iterations) for _ in range(processes)
         )
