@@ -79,6 +79,10 @@ def test_texts_follow_the_threadpool_the_lab_runs_with(
             without_measured(text, calibration) for pair in texts.values() for text in pair
         ]
         assert not [text for text in everything if re.search(r"\b40\b", text)]
-        assert sum(bool(re.search(r"\b10\b", text)) for text in everything) >= 10
+        # A value measured at about 10 reads as the setting: stripping it would strip the
+        # setting's own 10s with it (this failed on a clean clone), so it is kept here.
+        not_ten = {name: v for name, v in calibration.items() if f"{v:.0f}" != "10"}
+        with_ten = [without_measured(text, not_ten) for pair in texts.values() for text in pair]
+        assert sum(bool(re.search(r"\b10\b", text)) for text in with_ten) >= 10
         assert "10 requests wait side by side" in texts[("sleep", "sync")][0]
         assert "threadpool = 10" in texts[("database", "sync")][1]
