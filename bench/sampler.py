@@ -3,9 +3,9 @@
 Two labs with the same settings, one started the way the playground starts it (a collector
 named, so it samples its lanes while it serves) and one with no collector (it samples nothing,
 see `playground/lab/sampler.py`), serve the same closed-loop load side by side: at the same
-time, both pinned to one core, the harness on the others. Each round counts each lab's CPU
-from before the load until the sampler has gone idle again after it, so the sampler's
-lingering second is paid for too.
+time, both pinned to one core, the harness on the others. Each round counts each lab's CPU,
+every thread's to the nanosecond, from before the load until the sampler has gone idle again
+after it, so the sampler's lingering second is paid for too.
 
 Why side by side: this host's cores swing between two paces, 1.6 times apart, every few seconds
 (`playground/lab/calibrate.py`, `Pace`). Labs taking turns each met a different pace: two
@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 from bench.report import Measure, Row
-from bench.servers import cpu_seconds
+from bench.servers import threads_cpu_seconds
 from bench.sizes import Sizes
 from playground.harness import Limits, Recording, Target, fire
 from playground.lab.sampler import LINGER_S
@@ -99,6 +99,16 @@ async def _load(supervisor: LabSupervisor, sizes: Sizes, seconds: float) -> int:
     return int(summary["completed"])
 
 
+async def _side_by_side(
+    labs: tuple[LabSupervisor, LabSupervisor], sizes: Sizes, first_starts_first: bool
+) -> list[int]:
+    """Both labs' requests answered under the same load at once; which lab's users start
+    first alternates from round to round, so neither is always a step ahead."""
+    order = labs if first_starts_first else labs[::-1]
+    answered = await asyncio.gather(*(_load(lab, sizes, sizes.sampler_s) for lab in order))
+    return answered if first_starts_first else answered[::-1]
+
+
 async def _rounds(
     sampled: bool, sizes: Sizes, pinned: bool
 ) -> tuple[list[float], list[float], int]:
@@ -116,13 +126,13 @@ async def _rounds(
             for pid in pids:
                 _pin(pid, {LAB_CORE})
         await asyncio.gather(*(_load(lab, sizes, 1.0) for lab in labs))  # warm up
-        for _ in range(sizes.sampler_rounds):
+        for rounds in range(sizes.sampler_rounds):
             await asyncio.sleep(SETTLE_S)  # whatever came before has wound down
-            before = [cpu_seconds(pid) for pid in pids]
-            answered = await asyncio.gather(*(_load(lab, sizes, sizes.sampler_s) for lab in labs))
+            before = [threads_cpu_seconds(pid) for pid in pids]
+            answered = await _side_by_side(labs, sizes, first_starts_first=rounds % 2 == 0)
             await asyncio.sleep(SETTLE_S)
             per_request = [
-                (cpu_seconds(pid) - then) / count
+                (threads_cpu_seconds(pid) - then) / count
                 for pid, then, count in zip(pids, before, answered, strict=True)
             ]
             extras.append(per_request[0] / per_request[1] - 1)
@@ -155,10 +165,11 @@ async def measure(sizes: Sizes) -> list[Row]:
                 f"no think time on each of two labs at once ({where}) for {sizes.sampler_s:g} "
                 f"s, {sizes.sampler_rounds} rounds, at least {fewest:,} requests a lab a round; "
                 f"each lab's CPU from before the load to {SETTLE_S:g} s after it (the sampler's "
-                f"linger included); sampled at the playground's rate: {extra:+.1f}% (rounds "
-                f"{100 * min(extras):+.1f}% to {100 * max(extras):+.1f}%); two silent labs "
-                f"measured the same way first: {bias:+.1f}% (rounds {100 * min(control):+.1f}% "
-                f"to {100 * max(control):+.1f}%)"
+                f"linger included), which lab's users start first alternating; sampled at the "
+                f"playground's rate: {extra:+.1f}% (rounds {100 * min(extras):+.1f}% to "
+                f"{100 * max(extras):+.1f}%); two silent labs measured the same way first: "
+                f"{bias:+.1f}% (rounds {100 * min(control):+.1f}% to "
+                f"{100 * max(control):+.1f}%); less the control's: {extra - bias:+.1f}%"
             ),
         )
     ]
