@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from playground.lab.sampler import LANES
 from tests.conftest import Playground, burst, watch_errors
 
 OpenPage = Callable[..., Page]
@@ -133,6 +134,64 @@ def test_presenter_mode_shows_the_timeline_numbers_and_verdict_on_one_screen(
     assert page.locator(".history").is_hidden()
     if width == 1920 and (target := os.environ.get("PLAYGROUND_PRESENTER_SCREENSHOT")):
         page.screenshot(path=target)
+
+
+@pytest.fixture(scope="module")
+def offload_process_run(playground: Playground) -> dict[str, Any]:
+    """A finished run whose lanes say the most: the loop, the process pool and the CPU move,
+    the threadpool and the default executor stay at zero."""
+    return playground.run(
+        {
+            "scenario": "cpu",
+            "variant": "async-offload-process",
+            "arrival": {"model": "burst", "requests": 8},
+            "params": {"work_ms": 100},
+        }
+    )
+
+
+LANES_ON_SCREEN = """
+() => {
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
+  const timeline = document.querySelector('.timeline');
+  return {
+    scrolls: timeline.scrollHeight > timeline.clientHeight + 1,
+    lanes: [...document.querySelectorAll('.lane')].map((lane) => {
+      const box = lane.getBoundingClientRect();
+      const canvas = lane.querySelector('canvas').getBoundingClientRect();
+      return { name: lane.dataset.lane, quiet: lane.hasAttribute('data-quiet'),
+               inside: box.top >= 0 && box.bottom <= innerHeight,
+               canvasRem: canvas.height / rem,
+               says: getComputedStyle(lane, '::after').content };
+    }),
+  };
+}
+"""
+
+
+def test_presenter_mode_shows_every_lane_on_the_screen_folding_the_ones_at_zero(
+    open_page: OpenPage, offload_process_run: dict[str, Any]
+) -> None:
+    page = open_page(f"/runs/{offload_process_run['id']}?present=1", 1920, 1080)
+    wait_drawn(page, offload_process_run)
+    page.wait_for_function(
+        "() => document.querySelector('.timeline').timeline.lanes"
+        ".filter((lane) => lane.series).every((lane) => lane.drawn.points > 0)"
+    )
+    shown = page.evaluate(LANES_ON_SCREEN)
+    lanes = {lane["name"]: lane for lane in shown["lanes"]}
+    assert set(lanes) == set(LANES), lanes
+    quiet = {name for name, lane in lanes.items() if lane["quiet"]}
+    assert quiet == {"threadpool_busy", "executor_busy"}, lanes
+    assert not shown["scrolls"], shown
+    for name, lane in lanes.items():
+        assert lane["inside"], lane
+        if name in quiet:
+            assert lane["canvasRem"] == 0 and "0 throughout" in lane["says"], lane
+        else:  # drawn at the height presenter mode gives a lane, whatever the screen
+            assert lane["canvasRem"] >= 2.5, lane
+    requests = page.evaluate(INSIDE_VIEWPORT, [".timeline-canvas"])
+    assert requests[0]["inside"], requests
 
 
 def test_presenter_mode_follows_the_key_the_button_and_the_url(

@@ -99,6 +99,7 @@ export class RunView {
       this.built.add(entry.name);
       if (!lane) continue;
       lane.name = entry.name;
+      if (lane.element) this.resized.observe(lane.element);  // folded or unfolded: drawn again
       this.lanes.push(lane);
       added = true;
     }

@@ -47,6 +47,8 @@ export class CounterLane {
   draw(scene) {
     const { layout, colours } = scene;
     const series = scene.model.lanes.get(this.series) ?? [];
+    // Quiet: sampled, and never off zero. Presenter mode folds such a lane to one line of text.
+    this.element.toggleAttribute("data-quiet", series.length > 0 && series.every((point) => point.value === 0));
     const { context: g, width, height } = fitCanvas(this.canvas);
     const box = plotBox(width, height, layout.lane);
     const x = timeToX(scene.seconds, box);
