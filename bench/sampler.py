@@ -126,10 +126,10 @@ async def _rounds(
             for pid in pids:
                 _pin(pid, {LAB_CORE})
         await asyncio.gather(*(_load(lab, sizes, 1.0) for lab in labs))  # warm up
-        for rounds in range(sizes.sampler_rounds):
+        for turn in range(sizes.sampler_rounds):
             await asyncio.sleep(SETTLE_S)  # whatever came before has wound down
             before = [threads_cpu_seconds(pid) for pid in pids]
-            answered = await _side_by_side(labs, sizes, first_starts_first=rounds % 2 == 0)
+            answered = await _side_by_side(labs, sizes, first_starts_first=turn % 2 == 0)
             await asyncio.sleep(SETTLE_S)
             per_request = [
                 (threads_cpu_seconds(pid) - then) / count
