@@ -194,6 +194,27 @@ def test_presenter_mode_shows_every_lane_on_the_screen_folding_the_ones_at_zero(
     assert requests[0]["inside"], requests
 
 
+def test_the_bystander_draws_each_ping_where_its_answer_came(
+    open_page: OpenPage, blocking_run: dict[str, Any]
+) -> None:
+    """A ping sent as the loop froze waits out the whole block: drawn when it was sent, it was a
+    cliff at the run's start; drawn when its answer came, it climbs across the block."""
+    page = open_page(f"/runs/{blocking_run['id']}")
+    wait_drawn(page, blocking_run)
+    answered = [row for row in blocking_run["bystander"] if row["latency_ms"] is not None]
+    slowest = max(answered, key=lambda row: row["latency_ms"])
+    drawn = page.evaluate(
+        "() => document.querySelector('.timeline').timeline.lanes"
+        ".find((lane) => lane.name === 'bystander').drawn"
+    )
+    assert drawn["slowestAnsweredS"] == pytest.approx(
+        slowest["at_s"] + slowest["latency_ms"] / 1000
+    )
+    # Twelve requests each blocking the loop for 100 ms: the slowest ping waited out most of
+    # them, so its answer came in the run's second half, whenever it was sent.
+    assert drawn["slowestAnsweredS"] > blocking_run["summary"]["makespan_s"] / 2
+
+
 def test_presenter_mode_follows_the_key_the_button_and_the_url(
     open_page: OpenPage, playground: Playground
 ) -> None:

@@ -137,7 +137,9 @@
 
   const draw = () => {
     const rects = drawTimeline(document.getElementById("timeline"));
-    const pings = run.pings.filter((ping) => ping.latency_ms != null).map((ping) => ({ at_s: ping.at_s, value: ping.latency_ms }));
+    // Each ping where its answer came, as the page draws it (static/js/lanes/bystander.js).
+    const pings = run.pings.filter((ping) => ping.latency_ms != null)
+      .map((ping) => ({ at_s: ping.at_s + ping.latency_ms / 1000, value: ping.latency_ms }));
     drawStrip(document.getElementById("bystander"), [pings], c.bystander, "ms");
     Object.entries(run.lanes).forEach(([name, samples], k) => {
       const byPid = new Map();

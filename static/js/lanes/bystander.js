@@ -1,5 +1,7 @@
 // The bystander strip: every 50 ms the harness pings a trivial `async def` endpoint of the same
-// lab; its latency, on the run's time axis, rises when the lab's event loop is blocked. Runs
+// lab; its latency, on the run's time axis, rises when the lab's event loop is blocked. Each ping
+// is drawn when its answer came, where the line of a ping still waiting ends: a ping that waited
+// out a 2 s block climbs across those 2 s, not up a cliff at the moment it was sent. Runs
 // compared side by side share one latency scale: the worst ping of any of them, the
 // `data-bystander-max` (ms) of an element around the strip.
 
@@ -31,7 +33,9 @@ export class BystanderLane {
     let worst = Math.max(pendingMs, Number.isFinite(shared) ? shared : 0);
     for (const ping of pings) worst = Math.max(worst, ping.latency_ms ?? 0);
     const ymax = Math.max(20, worst * 1.1);
-    this.drawn = { ymax };
+    const slowest = pings.reduce((a, b) => ((b.latency_ms ?? 0) > (a?.latency_ms ?? 0) ? b : a), null);
+    // ymax for a shared scale; when the slowest ping's answer came, as drawn (the tests read it).
+    this.drawn = { ymax, slowestAnsweredS: slowest ? slowest.at_s + slowest.latency_ms / 1000 : null };
     const y = (ms) => box.bottom - (ms / ymax) * box.height;
 
     g.clearRect(0, 0, width, height);
@@ -46,8 +50,9 @@ export class BystanderLane {
     let first = true;
     for (const ping of pings) {
       if (ping.latency_ms == null) continue;
-      if (first) g.moveTo(x(ping.at_s), y(ping.latency_ms));
-      else g.lineTo(x(ping.at_s), y(ping.latency_ms));
+      const answered = x(ping.at_s + ping.latency_ms / 1000);
+      if (first) g.moveTo(answered, y(ping.latency_ms));
+      else g.lineTo(answered, y(ping.latency_ms));
       first = false;
     }
     g.stroke();
