@@ -14,6 +14,12 @@ Lanes = Mapping[str, Sequence[Mapping[str, Any]]]
 """Lane name → samples `{"at_s", "value", "pid"}` the lab reported while the run went."""
 
 
+def answered_s(ping: BystanderRow) -> float:
+    """When a bystander ping's answer came (when it was sent, if none came): where the strips
+    draw it, so a ping that waited out a block climbs across it."""
+    return ping["at_s"] + (ping["latency_ms"] or 0) / 1000
+
+
 @dataclass(frozen=True)
 class RunExport:
     """A finished run with everything measured; the one input of every format."""
@@ -38,7 +44,7 @@ class RunExport:
     def end_s(self) -> float:
         """The last moment anything of the run was seen, on the run's clock."""
         times = [row["received_s"] or row["sent_s"] for row in self.timeline]
-        times += [ping["at_s"] + (ping["latency_ms"] or 0) / 1000 for ping in self.bystander]
+        times += [answered_s(ping) for ping in self.bystander]
         return max(times, default=0.0)
 
     @property

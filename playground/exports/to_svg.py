@@ -14,7 +14,7 @@ from html import escape
 
 from playground.exports.describe import LEGEND, key_numbers, settings_text
 from playground.exports.palette import Palette, palette
-from playground.exports.run import RunExport
+from playground.exports.run import RunExport, answered_s
 from playground.exports.scale import ticks, time_span
 
 WIDTH = 1200
@@ -209,7 +209,7 @@ def run_svg(export: RunExport) -> bytes:
     ymax = max(20.0, max(latencies, default=0.0) * 1.1)
     axis(strip_top, strip_bottom, False)
     points = " ".join(
-        f"{_n(x(p['at_s']))},{_n(strip_bottom - p['latency_ms'] / ymax * STRIP_HEIGHT)}"
+        f"{_n(x(answered_s(p)))},{_n(strip_bottom - p['latency_ms'] / ymax * STRIP_HEIGHT)}"
         for p in export.bystander
         if p["latency_ms"] is not None
     )

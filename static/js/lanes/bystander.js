@@ -1,7 +1,8 @@
 // The bystander strip: every 50 ms the harness pings a trivial `async def` endpoint of the same
 // lab; its latency, on the run's time axis, rises when the lab's event loop is blocked. Each ping
 // is drawn when its answer came, where the line of a ping still waiting ends: a ping that waited
-// out a 2 s block climbs across those 2 s, not up a cliff at the moment it was sent. Runs
+// out a 2 s block climbs across those 2 s, not up a cliff at the moment it was sent (the
+// exports draw it so too: `answered_s` in playground/exports/run.py). Runs
 // compared side by side share one latency scale: the worst ping of any of them, the
 // `data-bystander-max` (ms) of an element around the strip.
 
