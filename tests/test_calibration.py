@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,9 +60,11 @@ def test_a_burst_on_kept_alive_connections_ends_sooner_than_on_new_ones(
         assert run["request"]["arrival"]["connections"] == connections  # stored with the run
         return _makespan(run)
 
-    # Taken in turns, so a busy moment of the machine spoils both kinds alike.
+    # Taken in turns, and each kind judged by its fastest of three: a busy moment of the machine
+    # (another test's lab, the host's slower pace) only ever adds time, and the median of three
+    # pairs still read the wrong way round once in a full run of the suite.
     pairs = [(burst("new"), burst("kept-alive")) for _ in range(3)]
-    new, kept = (statistics.median(side) for side in zip(*pairs, strict=True))
+    new, kept = (min(side) for side in zip(*pairs, strict=True))
     # Each new connection is accepted by the lab's loop before its request can be read. (The
     # mean sent → arrived is no measure of it: kept-alive requests all reach the lab at once
     # and queue there longer, where new ones arrive paced by their connects.)

@@ -197,8 +197,8 @@ def test_presenter_mode_shows_every_lane_on_the_screen_folding_the_ones_at_zero(
 def test_the_bystander_draws_each_ping_where_its_answer_came(
     open_page: OpenPage, blocking_run: dict[str, Any]
 ) -> None:
-    """A ping sent as the loop froze waits out the whole block: drawn when it was sent, it was a
-    cliff at the run's start; drawn when its answer came, it climbs across the block."""
+    """A ping sent as the loop froze waits out the block: drawn when it was sent, it was a cliff
+    at the block's start; drawn when its answer came, it climbs across the block."""
     page = open_page(f"/runs/{blocking_run['id']}")
     wait_drawn(page, blocking_run)
     answered = [row for row in blocking_run["bystander"] if row["latency_ms"] is not None]
@@ -207,12 +207,11 @@ def test_the_bystander_draws_each_ping_where_its_answer_came(
         "() => document.querySelector('.timeline').timeline.lanes"
         ".find((lane) => lane.name === 'bystander').drawn"
     )
+    # Requests blocking the loop 100 ms each: the slowest ping waited out at least part of one.
+    assert slowest["latency_ms"] >= 50, slowest
     assert drawn["slowestAnsweredS"] == pytest.approx(
         slowest["at_s"] + slowest["latency_ms"] / 1000
     )
-    # Twelve requests each blocking the loop for 100 ms: the slowest ping waited out most of
-    # them, so its answer came in the run's second half, whenever it was sent.
-    assert drawn["slowestAnsweredS"] > blocking_run["summary"]["makespan_s"] / 2
 
 
 def test_presenter_mode_follows_the_key_the_button_and_the_url(
