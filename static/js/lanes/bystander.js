@@ -12,6 +12,9 @@ import { plotBox, timeToX } from "../scale.js";
 
 const PING_EVERY_S = 0.05;
 
+/** When an answered ping's answer came, on the run's clock: where the strip draws it. */
+const answeredS = (ping) => ping.at_s + ping.latency_ms / 1000;
+
 export class BystanderLane {
   constructor(canvas) {
     this.canvas = canvas;
@@ -36,7 +39,7 @@ export class BystanderLane {
     const ymax = Math.max(20, worst * 1.1);
     const slowest = pings.reduce((a, b) => ((b.latency_ms ?? 0) > (a?.latency_ms ?? 0) ? b : a), null);
     // ymax for a shared scale; when the slowest ping's answer came, as drawn (the tests read it).
-    this.drawn = { ymax, slowestAnsweredS: slowest ? slowest.at_s + slowest.latency_ms / 1000 : null };
+    this.drawn = { ymax, slowestAnsweredS: slowest ? answeredS(slowest) : null };
     const y = (ms) => box.bottom - (ms / ymax) * box.height;
 
     g.clearRect(0, 0, width, height);
@@ -51,9 +54,8 @@ export class BystanderLane {
     let first = true;
     for (const ping of pings) {
       if (ping.latency_ms == null) continue;
-      const answered = x(ping.at_s + ping.latency_ms / 1000);
-      if (first) g.moveTo(answered, y(ping.latency_ms));
-      else g.lineTo(answered, y(ping.latency_ms));
+      if (first) g.moveTo(x(answeredS(ping)), y(ping.latency_ms));
+      else g.lineTo(x(answeredS(ping)), y(ping.latency_ms));
       first = false;
     }
     g.stroke();
