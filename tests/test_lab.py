@@ -58,7 +58,7 @@ def test_the_lab_takes_its_settings_from_the_contract_alone(lab: helpers.Helper)
     assert (info["threadpool"], info["workers"], info["processes"]) == (10, 1, 1)
     # What it measured at start, for the texts and models that name a cost on this machine.
     assert set(info["calibration"]) >= {
-        "pace_ms",
+        "work_takes",
         "file_write_us_per_file",
         "file_write_us_per_mb",
         "async_client_build_ms",

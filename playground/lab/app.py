@@ -22,7 +22,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import Depends, FastAPI
 
-from playground.lab.calibrate import PACE, Pace, calibrate_requests
+from playground.lab.calibrate import calibrate_requests
 from playground.lab.contract import Contract
 from playground.lab.guard import Guard
 from playground.lab.info import read_lab_info
@@ -45,13 +45,10 @@ def create_lab_app(contract: Contract | None = None) -> FastAPI:
         async with AsyncExitStack() as stack:
             sampler = lab_sampler(activity, contract.lanes)
             await stack.enter_async_context(sampler)
-            pace: Pace = app.state.pace
             for scenario in SCENARIOS.values():
                 if scenario.lab_lifespan is not None:
-                    pace.now_ms()  # spread all through the start, from one lifespan to the next
                     await stack.enter_async_context(scenario.lab_lifespan(app))
             app.state.calibration.update(await calibrate_requests(app, contract.headers))
-            app.state.calibration[PACE] = pace.typical_ms()
             yield
 
     app = FastAPI(title="Async Playground lab", lifespan=lifespan)
@@ -60,7 +57,6 @@ def create_lab_app(contract: Contract | None = None) -> FastAPI:
     app.add_middleware(CountRequests, activity=activity)
     app.state.settings = settings  # scenarios size their pools from it
     app.state.calibration = {}  # and report what they measured at start into it
-    app.state.pace = Pace()  # how fast the machine computes: they probe it as they calibrate
 
     @app.get("/ping")
     async def ping() -> dict[str, str]:

@@ -9,9 +9,7 @@ loop N times its per-request cost, however long each one then waits.
 - `thread_hop_ms`: handing a call to FastAPI's threadpool and picking its result up again,
   which every `def` endpoint pays: how much longer a burst to the `def` hello takes than one
   to the `async def` hello (in a burst a hop costs more than alone: the threads and the loop
-  keep handing the GIL to each other, and wait for it);
-- `pace_ms`: how long a fixed piece of pure-Python work takes at this machine's typical pace,
-  the mean of the `Pace` probes taken all through the lab's start (see `Pace`).
+  keep handing the GIL to each other, and wait for it).
 
 Scenarios time their own work with `cpu_ms` in their `lab_lifespan`s: what a variant's
 driver or client spends on the CPU (any thread's, under the one GIL) around a wait of 0.
@@ -36,25 +34,20 @@ from time import perf_counter, process_time, thread_time
 import uvicorn
 from fastapi import FastAPI
 
-from playground.lab.work import crunch
 from playground.ports import LOOPBACK
 
 __all__ = [
-    "PACE",
     "REQUEST_KEPT_ALIVE",
     "REQUEST_NEW",
     "THREAD_HOP",
-    "Pace",
     "calibrate_requests",
     "cpu_ms",
-    "iterations_per_ms",
     "seconds_in_threads",
 ]
 
 REQUEST_NEW = "request_new_ms"
 REQUEST_KEPT_ALIVE = "request_kept_alive_ms"
 THREAD_HOP = "thread_hop_ms"
-PACE = "pace_ms"
 
 PATH = "/s/hello/async"
 """The lab's cheapest endpoint: what is left is what every request costs."""
@@ -62,44 +55,6 @@ THREAD_PATH = "/s/hello/sync"
 """The same as `def`: what it costs more is the hop to the threadpool and back."""
 BURST = 100
 ROUNDS = 3
-
-
-PACE_ITERATIONS = 20_000
-"""About a millisecond of `crunch`: a probe is over before the core's pace changes."""
-PACE_TRIES = 7
-
-
-class Pace:
-    """How fast this machine computes, probed again and again while the lab starts.
-
-    On a shared host each virtual core swings between two paces every few seconds (here the
-    same work took 0.9 ms, then 1.6 ms, with nothing else running in the machine): its
-    neighbours', not its own load. A run of several seconds sees a mix of both, so work is
-    sized by the mean of all the probes, the pace typical of the whole start, not by the pace
-    of one moment.
-    """
-
-    def __init__(self) -> None:
-        self.probes_ms: list[float] = []
-
-    def now_ms(self, tries: int = PACE_TRIES) -> float:
-        """ms of this thread's CPU that `PACE_ITERATIONS` of `crunch` take now (the fastest of
-        `tries`, the least disturbed); kept for `typical_ms`."""
-        fastest = float("inf")
-        for _ in range(tries):
-            began = thread_time()
-            crunch(PACE_ITERATIONS)
-            fastest = min(fastest, thread_time() - began)
-        self.probes_ms.append(fastest * 1000)
-        return fastest * 1000
-
-    def typical_ms(self) -> float:
-        return statistics.fmean(self.probes_ms)
-
-
-def iterations_per_ms(pace_ms: float) -> float:
-    """Iterations of `crunch` a ms holds at a pace of `pace_ms` (a `Pace` probe's result)."""
-    return PACE_ITERATIONS / pace_ms
 
 
 WARM_UP = 10

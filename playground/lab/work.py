@@ -8,23 +8,31 @@ seconds FastAPI, SQLAlchemy and every scenario would take.
 from __future__ import annotations
 
 import os
-from time import perf_counter
+from time import perf_counter, thread_time
 
 from playground.lab.orphans import exit_with_parent
 
+SUMS_PER_LOOK = 1_000
+"""Sums between two looks at the thread's clock: tens of µs, all the work can overshoot by."""
 
-def crunch(iterations: int) -> int:
-    """Pure-Python work: it holds the GIL the whole time, but for a switch every 5 ms."""
+
+def crunch(cpu_ms: float) -> int:
+    """Pure-Python work until this thread has used `cpu_ms` of CPU. It holds the GIL the whole
+    time, but for a switch every 5 ms. Timed by CPU, not by a count of sums: this machine's
+    cores change pace with their neighbours' load (the same sums took 0.9 ms, a few seconds
+    later 1.6), while a ms of CPU stays a ms."""
     total = 0
-    for i in range(iterations):
-        total += i % 7
+    until = thread_time() + cpu_ms / 1000
+    while thread_time() < until:
+        for i in range(SUMS_PER_LOOK):
+            total += i % 7
     return total
 
 
-def crunch_in_process(iterations: int) -> tuple[float, float, int]:
+def crunch_in_process(cpu_ms: float) -> tuple[float, float, int]:
     """Runs in a pool process: returns when it began and ended there, and the process id."""
     began = perf_counter()
-    crunch(iterations)
+    crunch(cpu_ms)
     return began, perf_counter(), os.getpid()
 
 

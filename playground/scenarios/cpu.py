@@ -7,10 +7,9 @@ This scenario demonstrates:
 - `asyncio.to_thread` frees the loop but is no faster: the GIL again;
 - a process pool computes in parallel, each process with its own GIL, up to the cores.
 
-The work is a plain loop, sized by the pace the lab measured all through its start
-(`calibrate.Pace`), so a request's work takes `work_ms` at this machine's typical pace. The
-scenario's own calibration measures what the models add to the work: a long run against a
-short one, threads taking turns on the GIL, and the pool's processes sharing the cores.
+The work is a plain loop that runs until its thread has used `work_ms` of CPU (`crunch`). The
+scenario's own calibration measures what the models add to the work: threads taking turns on
+the GIL, and the pool's processes sharing the cores.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
-from playground.lab.calibrate import PACE, Pace, iterations_per_ms, seconds_in_threads
+from playground.lab.calibrate import seconds_in_threads
 from playground.lab.sampler import CountingProcessPoolExecutor
 from playground.lab.timing import add_span, span
 from playground.lab.work import crunch, crunch_in_process, start_pool_process
@@ -36,46 +35,35 @@ from playground.scenarios import models
 from playground.scenarios.base import Param, Scenario, Variant
 
 
-def sync(work_ms: int, iterations: Annotated[int, Depends(work_iterations)]) -> dict[str, int]:
+def sync(work_ms: int) -> dict[str, int]:
     with span("CPU work"):  # reports when the work began and ended
-        crunch(iterations)
+        crunch(work_ms)
     return {"worked_ms": work_ms}
 
 
-async def async_blocking(
-    work_ms: int, iterations: Annotated[int, Depends(work_iterations)]
-) -> dict[str, int]:
+async def async_blocking(work_ms: int) -> dict[str, int]:
     with span("CPU work"):
-        crunch(iterations)  # computes on the event loop: nothing else runs meanwhile
+        crunch(work_ms)  # computes on the event loop: nothing else runs meanwhile
     return {"worked_ms": work_ms}
 
 
-async def async_offload_thread(
-    work_ms: int, iterations: Annotated[int, Depends(work_iterations)]
-) -> dict[str, int]:
-    await asyncio.to_thread(crunch_in_thread, iterations)
+async def async_offload_thread(work_ms: int) -> dict[str, int]:
+    await asyncio.to_thread(crunch_in_thread, work_ms)
     return {"worked_ms": work_ms}
 
 
 async def async_offload_process(
-    work_ms: int,
-    iterations: Annotated[int, Depends(work_iterations)],
-    pool: Annotated[ProcessPoolExecutor, Depends(process_pool)],
+    work_ms: int, pool: Annotated[ProcessPoolExecutor, Depends(process_pool)]
 ) -> dict[str, int]:
     loop = asyncio.get_running_loop()
-    began, ended, pid = await loop.run_in_executor(pool, crunch_in_process, iterations)
+    began, ended, pid = await loop.run_in_executor(pool, crunch_in_process, work_ms)
     add_span("CPU work", began, ended, f"process {pid}")  # the stamps it took over there
     return {"worked_ms": work_ms}
 
 
-def crunch_in_thread(iterations: int) -> None:
+def crunch_in_thread(work_ms: int) -> None:
     with span("CPU work"):
-        crunch(iterations)
-
-
-async def work_iterations(work_ms: int, request: Request) -> int:
-    """How many iterations of `crunch` take `work_ms` here, at the machine's typical pace."""
-    return round(work_ms * iterations_per_ms(request.app.state.calibration[PACE]))
+        crunch(work_ms)
 
 
 async def process_pool(request: Request) -> ProcessPoolExecutor:
@@ -89,34 +77,30 @@ PROCESS_CONTENTION = "process_contention"
 CONTENDING_THREADS = 3
 """Threads the GIL contention is measured with: enough to take turns as a threadpool does."""
 SAMPLE_MS = 10
-"""The length of one timed run of `crunch`: several GIL switch intervals long."""
+"""The CPU of one timed run of `crunch`: several GIL switch intervals long."""
 PROCESS_SAMPLE_MS = 50
-"""A round of the process pool's calibration: a process woken from idle computes slowly for its
-first milliseconds, which 10 ms rounds read as contention (×1.67 here, where runs of 100 ms
-work took ×1.1)."""
+"""The CPU of a round of the process pool's calibration: half a default request's work, long
+enough for the processes to be moved between the cores as a run's are."""
 
 
-def _timed(iterations: int, threads: int = 1) -> float:
-    """Seconds for `threads` threads to crunch `iterations` each, all at once; one: this one."""
-    return seconds_in_threads(partial(crunch, iterations), threads)
+def _timed(cpu_ms: float, threads: int = 1) -> float:
+    """Seconds for `threads` threads to crunch `cpu_ms` each, all at once; one: this one."""
+    return seconds_in_threads(partial(crunch, cpu_ms), threads)
 
 
-def calibrate(pace: Pace, rounds: int = 5) -> dict[str, float]:
-    """What the cpu scenario's models need, measured on this machine in about 0.4 s; each
-    round sizes its work by a `pace` probe just before it, so it compares like with like
-    whatever pace the core has at that moment. The median of the rounds:
+def calibrate(rounds: int = 5) -> dict[str, float]:
+    """What the cpu scenario's models need, measured on this machine in about 0.3 s. The median
+    of the rounds:
 
-    - `work_takes`: how long work sized for a few `SAMPLE_MS` really takes, run in full by one
-      thread, against what the probe's short runs say: longer, for the probe ran with warm
-      caches, between two GIL switches;
+    - `work_takes`: how much longer than its CPU time one thread's work takes on the clock: the
+      turns its core gives the machine's other threads and processes;
     - `gil_contention`: how much longer `CONTENDING_THREADS` threads computing at once take than
       one thread doing all their work alone: the GIL's hand-overs between them.
     """
     takes, contention = [], []
     for _ in range(rounds):
-        sample = round(iterations_per_ms(pace.now_ms()) * SAMPLE_MS)
-        alone = _timed(sample * CONTENDING_THREADS)
-        together = _timed(sample, threads=CONTENDING_THREADS)
+        alone = _timed(SAMPLE_MS * CONTENDING_THREADS)
+        together = _timed(SAMPLE_MS, threads=CONTENDING_THREADS)
         takes.append(alone * 1000 / (SAMPLE_MS * CONTENDING_THREADS))
         contention.append(together / alone)
     return {
@@ -125,21 +109,17 @@ def calibrate(pace: Pace, rounds: int = 5) -> dict[str, float]:
     }
 
 
-async def process_contention(
-    pool: ProcessPoolExecutor, processes: int, pace: Pace, rounds: int = 3
-) -> float:
-    """How much longer `PROCESS_SAMPLE_MS` of work takes in the pool's processes, all computing
-    at once, than `pace` says so far: the cores they share with the lab and the machine. Sized
-    by the pace typical so far, as a request's work is, not by a probe of the moment: the probe
-    times the lab's own core, while the pool's processes run on whichever cores they are given.
+async def process_contention(pool: ProcessPoolExecutor, processes: int, rounds: int = 3) -> float:
+    """How much longer than its CPU time `PROCESS_SAMPLE_MS` of work takes on the clock in the
+    pool's processes, all computing at once: the cores they share with the lab and the machine.
     A round lasts as long as its slowest process, like a wave of requests; the median round
     counts."""
     loop = asyncio.get_running_loop()
-    iterations = round(iterations_per_ms(pace.typical_ms()) * PROCESS_SAMPLE_MS)
     ratios = []
     for round_ in range(1 + rounds):  # the first round warms each process up
         calls = (
-            loop.run_in_executor(pool, crunch_in_process, iterations) for _ in range(processes)
+            loop.run_in_executor(pool, crunch_in_process, PROCESS_SAMPLE_MS)
+            for _ in range(processes)
         )
         slowest = max(ended - began for began, ended, _ in await asyncio.gather(*calls))
         if round_:
@@ -193,12 +173,12 @@ PROCESS_START_TIMEOUT_S = 30.0
 @asynccontextmanager
 async def lab_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Calibrate the work, and open a pool of the lab's `processes`, started before any run."""
-    app.state.calibration.update(calibrate(app.state.pace))
+    app.state.calibration.update(calibrate())
     pool = ProcessPool(app.state.settings.processes)
     app.state.cpu = pool
     try:
         await pool.start()
-        contention = await process_contention(pool.executor, pool.processes, app.state.pace)
+        contention = await process_contention(pool.executor, pool.processes)
         app.state.calibration[PROCESS_CONTENTION] = contention
         yield
     finally:
@@ -216,8 +196,8 @@ _work_in_turns = models.scaled(_work, WORK_TAKES, GIL_CONTENTION)
 _work_side_by_side = models.scaled(_work, PROCESS_CONTENTION)
 _IN_TURNS = (
     "ceil(N / min(workers, cores)) × work × {work_takes:.2f} × {gil_contention:.2f}: one GIL per "
-    "lab worker; calibrated, work run in full takes ×{work_takes:.2f}, threads taking turns on "
-    "the GIL ×{gil_contention:.2f}"
+    "lab worker; calibrated, work takes ×{work_takes:.2f} its CPU time on the clock, threads "
+    "taking turns on the GIL ×{gil_contention:.2f}"
 )
 
 
@@ -267,7 +247,7 @@ SCENARIO = Scenario(
             model=models.cores(_work_alone),
             model_text=(
                 "ceil(N / min(workers, cores)) × work × {work_takes:.2f}: one event loop per lab "
-                "worker; calibrated, work run in full takes ×{work_takes:.2f}"
+                "worker; calibrated, work takes ×{work_takes:.2f} its CPU time on the clock"
             ),
         ),
         Variant(
