@@ -23,6 +23,7 @@ from playground.harness_process import Job
 from playground.predict import predict
 from playground.reading import read_run
 from playground.run import Final, Run
+from playground.scenarios import lab_path
 from playground.schemas import BystanderRow, LaneSample, RequestRow, RunRequest
 from playground.settings import LabSettings
 from playground.stats import summarize
@@ -208,7 +209,7 @@ class RunManager:
             run = Run(run_id, request, prediction)
             target = Target(
                 self.lab.base_url,
-                f"/s/{request.scenario}/{request.variant}",
+                lab_path(request.scenario, request.variant),
                 request.full_params(),
                 headers=self.lab.headers,
             )

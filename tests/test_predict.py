@@ -178,3 +178,36 @@ def test_cpu_work_is_predicted_with_what_the_lab_calibrated(
     assert predict(cpu_request(variant), CPU_LAB).makespan_s == pytest.approx(expected_s)
     uncalibrated = predict(cpu_request(variant), LAB).makespan_s
     assert uncalibrated < expected_s  # without a calibration, no factor: plain N × work waves
+
+
+FILE_LAB = replace(
+    LAB,
+    calibration={
+        "request_new_ms": 0.5,
+        "file_write_us_per_file": 100.0,
+        "file_write_us_per_mb": 400.0,  # a default 16 MB write: 0.1 + 6.4 = 6.5 ms
+        "file_write_request_ms": 8.0,  # its whole request: 1 ms more than its parts
+    },
+)
+
+
+@pytest.mark.parametrize(
+    ("size_kb", "refill_ms"),
+    [(16_384, 1.0), (65_536, 1.0), (4_096, 0.25), (1, 1 / 16_384)],
+)
+def test_a_write_costs_the_loop_what_its_timed_request_had_beyond_its_parts(
+    size_kb: int, refill_ms: float
+) -> None:
+    run = RunRequest.model_validate(
+        {
+            "scenario": "file-io",
+            "variant": "async-blocking",
+            "arrival": {"model": "burst", "requests": 10},
+            "params": {"size_kb": size_kb},
+        }
+    )
+    costs = {cost.label: cost.seconds for cost in predict(run, FILE_LAB).costs}
+    assert costs["the loop's caches refilled after a write"] == pytest.approx(refill_ms / 1000)
+    write_s = (100 + size_kb / 1024 * 400) / 1e6
+    expected = 10 * (0.5 + refill_ms) / 1000 + 10 * write_s  # one write at a time on the loop
+    assert predict(run, FILE_LAB).makespan_s == pytest.approx(expected)

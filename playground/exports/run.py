@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground.scenarios import SCENARIOS
+from playground.scenarios import SCENARIOS, lab_path
 from playground.schemas import BystanderRow, RequestRow
 from playground.store import RunRecord, RunStore
 
@@ -58,7 +58,7 @@ class RunExport:
     def path(self) -> str:
         """The lab's endpoint the run requested, with its query."""
         query = "&".join(f"{name}={value}" for name, value in self.params.items())
-        path = f"/s/{self.record.scenario}/{self.record.variant}"
+        path = lab_path(self.record.scenario, self.record.variant)
         return f"{path}?{query}" if query else path
 
     def source(self) -> str | None:

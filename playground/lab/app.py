@@ -30,7 +30,7 @@ from playground.lab.limits import within_limits
 from playground.lab.phases import ArrivalStamp
 from playground.lab.sampler import Activity, CountRequests, lab_sampler
 from playground.lab.timing import timed
-from playground.scenarios import SCENARIOS
+from playground.scenarios import SCENARIOS, lab_path
 
 
 def create_lab_app(contract: Contract | None = None) -> FastAPI:
@@ -48,7 +48,12 @@ def create_lab_app(contract: Contract | None = None) -> FastAPI:
             for scenario in SCENARIOS.values():
                 if scenario.lab_lifespan is not None:
                     await stack.enter_async_context(scenario.lab_lifespan(app))
-            app.state.calibration.update(await calibrate_requests(app, contract.headers))
+            timed = {
+                name: path
+                for scenario in SCENARIOS.values()
+                for name, path in scenario.timed_paths().items()
+            }
+            app.state.calibration.update(await calibrate_requests(app, contract.headers, timed))
             yield
 
     app = FastAPI(title="Async Playground lab", lifespan=lifespan)
@@ -89,7 +94,7 @@ def create_lab_app(contract: Contract | None = None) -> FastAPI:
     for scenario in SCENARIOS.values():
         for variant in scenario.variants:
             app.add_api_route(
-                f"/s/{scenario.id}/{variant.id}",
+                lab_path(scenario.id, variant.id),
                 timed(variant.endpoint),
                 methods=["GET"],
                 response_model=None,  # the body is the endpoint's result plus its timing

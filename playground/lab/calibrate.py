@@ -28,7 +28,7 @@ import asyncio
 import socket
 import statistics
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from time import perf_counter, process_time, thread_time
 
 import uvicorn
@@ -55,6 +55,9 @@ THREAD_PATH = "/s/hello/sync"
 """The same as `def`: what it costs more is the hop to the threadpool and back."""
 BURST = 100
 ROUNDS = 3
+SCENARIO_BURST = 10
+"""Requests in a burst to a scenario's own endpoint (`Scenario.timed_requests`): they may do
+real work, a write of many MB, so fewer, still sent at once."""
 
 
 WARM_UP = 10
@@ -133,11 +136,11 @@ class _LabCpu:
         self.wall_s = perf_counter() - self._wall
 
 
-def _burst_new(port: int, request: bytes) -> _LabCpu:
-    """BURST requests, each on a new connection, sent at once, timed."""
+def _burst_new(port: int, request: bytes, requests: int = BURST) -> _LabCpu:
+    """`requests` requests, each on a new connection, sent at once, timed."""
     with _LabCpu() as timed:
         socks = []
-        for _ in range(BURST):
+        for _ in range(requests):
             sock = socket.create_connection((LOOPBACK, port))
             sock.sendall(request)
             socks.append(sock)
@@ -165,8 +168,8 @@ def _burst_kept_alive(port: int, request: bytes) -> _LabCpu:
             sock.close()
 
 
-def _per_request_ms(seconds: list[float]) -> float:
-    return statistics.median(seconds) / BURST * 1000
+def _per_request_ms(seconds: list[float], requests: int = BURST) -> float:
+    return statistics.median(seconds) / requests * 1000
 
 
 def _request(path: str, port: int, headers: dict[str, str]) -> bytes:
@@ -175,10 +178,11 @@ def _request(path: str, port: int, headers: dict[str, str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-def _client(port: int, headers: dict[str, str]) -> dict[str, float]:
+def _client(port: int, headers: dict[str, str], timed: Mapping[str, str]) -> dict[str, float]:
     """The bursts, from a thread of the lab: to `async def` hello, and to `def` hello in turns
     with it. A request costs the lab's CPU; a hop costs what the `def` bursts take longer (the
-    client's share is the same in both, and drops out)."""
+    client's share is the same in both, and drops out). Then `timed`: name → path, each timed
+    like hello on new connections, in smaller bursts."""
     on_loop, in_thread = (_request(path, port, headers) for path in (PATH, THREAD_PATH))
     _burst_new(port, on_loop)  # warm-up: imports, first-call caches
     _burst_new(port, in_thread)  # and the threadpool's threads started
@@ -188,12 +192,24 @@ def _client(port: int, headers: dict[str, str]) -> dict[str, float]:
         REQUEST_NEW: _per_request_ms([loop.seconds for loop, _ in pairs]),
         REQUEST_KEPT_ALIVE: _per_request_ms([timed.seconds for timed in kept_alive]),
         THREAD_HOP: max(0.0, _per_request_ms([hop.wall_s - loop.wall_s for loop, hop in pairs])),
+    } | {
+        name: _scenario_request_ms(port, _request(path, port, headers))
+        for name, path in timed.items()
     }
 
 
-async def calibrate_requests(app: FastAPI, headers: dict[str, str]) -> dict[str, float]:
-    """Serve `app` on a second loopback port for a moment and time requests to it; call in the
-    lab's lifespan, on its loop. `headers`: what the lab's guard wants (its secret)."""
+def _scenario_request_ms(port: int, request: bytes) -> float:
+    _burst_new(port, request, SCENARIO_BURST)  # warm-up
+    bursts = [_burst_new(port, request, SCENARIO_BURST).seconds for _ in range(ROUNDS)]
+    return _per_request_ms(bursts, SCENARIO_BURST)
+
+
+async def calibrate_requests(
+    app: FastAPI, headers: dict[str, str], timed: Mapping[str, str]
+) -> dict[str, float]:
+    """Serve `app` on a second loopback port for a moment and time requests to it: hello, then
+    `timed` (name → path); call in the lab's lifespan, on its loop. `headers`: what the lab's
+    guard wants (its secret)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((LOOPBACK, 0))
@@ -205,7 +221,7 @@ async def calibrate_requests(app: FastAPI, headers: dict[str, str]) -> dict[str,
     server.lifespan = config.lifespan_class(config)  # "off": the lab's own lifespan is running
     await server.startup(sockets=[sock])
     try:
-        measured = await asyncio.to_thread(_client, port, headers)
+        measured = await asyncio.to_thread(_client, port, headers, timed)
     finally:
         server.should_exit = True
         await server.shutdown(sockets=[sock])

@@ -13,7 +13,7 @@ from playground.scenarios import (
     session_gather,
     sleep,
 )
-from playground.scenarios.base import Param, QueueModel, Scenario, Variant
+from playground.scenarios.base import Param, QueueModel, Scenario, Variant, lab_path
 
 SCENARIOS: dict[str, Scenario] = {
     scenario.id: scenario
@@ -30,4 +30,4 @@ SCENARIOS: dict[str, Scenario] = {
     )
 }
 
-__all__ = ["SCENARIOS", "Param", "QueueModel", "Scenario", "Variant"]
+__all__ = ["SCENARIOS", "Param", "QueueModel", "Scenario", "Variant", "lab_path"]

@@ -9,12 +9,18 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI
 
 from playground.lab.info import LabInfo
 
 Params = Mapping[str, int]
+
+
+def lab_path(scenario_id: str, variant_id: str) -> str:
+    """Where the lab serves a variant's endpoint."""
+    return f"/s/{scenario_id}/{variant_id}"
 
 
 @dataclass(frozen=True)
@@ -162,6 +168,10 @@ class Scenario:
     )
     """The load that shows this scenario's lesson best, as a run request carries it: the form
     starts with it when the scenario is picked, and so does every bench of every variant."""
+    timed_requests: Mapping[str, tuple[str, Params]] = field(default_factory=dict)
+    """Requests to this scenario's own endpoints that the lab times at its start, as it times its
+    cheapest one: a name in `LabInfo.calibration` → a variant's id and its params; the lab's ms
+    of CPU a request."""
     lab_check: LabCheck | None = None
     """Checks the scenario's helpers (an upstream, a process pool) before a run, restarting a
     dead one; returns what it repaired, or None."""
@@ -169,6 +179,13 @@ class Scenario:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "variants_by_id", {v.id: v for v in self.variants})
+
+    def timed_paths(self) -> dict[str, str]:
+        """`timed_requests` as the lab's paths, with their queries."""
+        return {
+            name: f"{lab_path(self.id, variant)}?{urlencode(params)}"
+            for name, (variant, params) in self.timed_requests.items()
+        }
 
     def default_params(self) -> dict[str, int]:
         return {param.name: param.default for param in self.params}

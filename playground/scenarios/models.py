@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from playground.lab import calibrate
 from playground.lab.info import LabInfo
@@ -18,6 +19,7 @@ from playground.scenarios.base import Cost, Params, QueueModel
 __all__ = [
     "THREAD_HOP",
     "Calibrated",
+    "LoopCost",
     "Model",
     "Service",
     "cores",
@@ -66,26 +68,32 @@ class Calibrated:
     key: str
     label: str
 
-    def cost(self, lab: LabInfo) -> Cost:
+    def cost(self, params: Params, lab: LabInfo) -> Cost:
         return Cost(self.label, lab.calibration.get(self.key, 0.0) / 1000)
+
+
+class LoopCost(Protocol):
+    """A cost per request on the event loop, as a variant's params and the lab make it."""
+
+    def cost(self, params: Params, lab: LabInfo) -> Cost: ...
 
 
 THREAD_HOP = Calibrated(calibrate.THREAD_HOP, "thread hop")
 """Handing a call to a pool's thread and picking the result up: every `def` endpoint, every
 `run_in_threadpool` or `run_in_executor`."""
-Loop = tuple[Calibrated, ...]
+Loop = tuple[LoopCost, ...]
 
 
 def _queue(
-    servers: int | None, service_s: float, label: str, lab: LabInfo, loop: Loop
+    servers: int | None, label: str, service: Service, params: Params, lab: LabInfo, loop: Loop
 ) -> QueueModel:
     return QueueModel(
         servers,
-        service_s,
+        service(params, lab),
         label,
         request_new_s=lab.calibration.get(calibrate.REQUEST_NEW, 0.0) / 1000,
         request_kept_alive_s=lab.calibration.get(calibrate.REQUEST_KEPT_ALIVE, 0.0) / 1000,
-        loop_costs=tuple(cost.cost(lab) for cost in loop),
+        loop_costs=tuple(cost.cost(params, lab) for cost in loop),
         loops=lab.workers,
     )
 
@@ -102,7 +110,7 @@ def threadpool(service: Service, *, at_most: int | None = None, loop: Loop = ())
         threads = lab.threadpool if at_most is None else min(lab.threadpool, at_most)
         slots = threads * lab.workers
         label = _plural(slots, "thread")
-        return _queue(slots, service(params, lab), label, lab, (THREAD_HOP, *loop))
+        return _queue(slots, label, service, params, lab, (THREAD_HOP, *loop))
 
     return model
 
@@ -113,7 +121,7 @@ def default_executor(service: Service, *, loop: Loop = ()) -> Model:
     def model(params: Params, lab: LabInfo) -> QueueModel:
         slots = lab.default_executor * lab.workers
         label = _plural(slots, "thread")
-        return _queue(slots, service(params, lab), label, lab, (THREAD_HOP, *loop))
+        return _queue(slots, label, service, params, lab, (THREAD_HOP, *loop))
 
     return model
 
@@ -123,7 +131,7 @@ def event_loops(service: Service, *, loop: Loop = ()) -> Model:
 
     def model(params: Params, lab: LabInfo) -> QueueModel:
         label = _plural(lab.workers, "event loop")
-        return _queue(lab.workers, service(params, lab), label, lab, loop)
+        return _queue(lab.workers, label, service, params, lab, loop)
 
     return model
 
@@ -135,7 +143,7 @@ def per_worker(
 
     def model(params: Params, lab: LabInfo) -> QueueModel:
         total = slots * lab.workers
-        return _queue(total, service(params, lab), _plural(total, one, many), lab, loop)
+        return _queue(total, _plural(total, one, many), service, params, lab, loop)
 
     return model
 
@@ -145,9 +153,9 @@ def cores(service: Service, *, loop: Loop = ()) -> Model:
 
     def model(params: Params, lab: LabInfo) -> QueueModel:
         if lab.workers > lab.cores:
-            return _queue(lab.cores, service(params, lab), _plural(lab.cores, "core"), lab, loop)
+            return _queue(lab.cores, _plural(lab.cores, "core"), service, params, lab, loop)
         label = _plural(lab.workers, "GIL")
-        return _queue(lab.workers, service(params, lab), label, lab, loop)
+        return _queue(lab.workers, label, service, params, lab, loop)
 
     return model
 
@@ -158,9 +166,9 @@ def processes(service: Service, *, loop: Loop = ()) -> Model:
     def model(params: Params, lab: LabInfo) -> QueueModel:
         width = lab.workers * lab.processes
         if width > lab.cores:
-            return _queue(lab.cores, service(params, lab), _plural(lab.cores, "core"), lab, loop)
+            return _queue(lab.cores, _plural(lab.cores, "core"), service, params, lab, loop)
         label = _plural(width, "process", "processes")
-        return _queue(width, service(params, lab), label, lab, loop)
+        return _queue(width, label, service, params, lab, loop)
 
     return model
 
@@ -169,7 +177,7 @@ def unlimited(service: Service, *, loop: Loop = ()) -> Model:
     """Nothing in the lab limits how many run at once: only the run's own concurrency."""
 
     def model(params: Params, lab: LabInfo) -> QueueModel:
-        return _queue(None, service(params, lab), "", lab, loop)
+        return _queue(None, "", service, params, lab, loop)
 
     return model
 
@@ -178,6 +186,6 @@ def machine_wide(one: str, service: Service, *, loop: Loop = ()) -> Model:
     """One of something the whole machine shares, whatever the workers: its memory bus."""
 
     def model(params: Params, lab: LabInfo) -> QueueModel:
-        return _queue(1, service(params, lab), f"1 {one}", lab, loop)
+        return _queue(1, f"1 {one}", service, params, lab, loop)
 
     return model
