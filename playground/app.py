@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if interrupted:
                 log.warning("marked %d run(s) left in flight as interrupted", interrupted)
             await lab.start()
+            await runs.spawn_spare()  # the first run, too, finds its harness ready
         except BaseException:
             await store.close()  # an open store's thread would keep the process alive
             raise

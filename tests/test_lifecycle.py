@@ -89,8 +89,13 @@ def test_a_crashed_lab_fails_the_run_with_the_reason_and_is_restarted(
     assert after["summary"]["errors"] == 0
 
 
-def test_the_lab_stops_with_the_playground(fresh_playground: Callable[..., Playground]) -> None:
+def test_the_lab_and_a_harness_for_the_first_run_start_and_stop_with_the_playground(
+    fresh_playground: Callable[..., Playground],
+) -> None:
     server = fresh_playground()
+    # Started with the playground, so the first run does not wait a second for its imports.
+    harnesses = harness_pids(server.process.pid)
+    assert len(harnesses) == 1
     lab = server.lab()
     server.stop()
     try:
@@ -99,6 +104,7 @@ def test_the_lab_stops_with_the_playground(fresh_playground: Callable[..., Playg
     except httpx.TransportError:
         alive = False
     assert not alive
+    assert not any(b"playground.harness_process" in cmdline(pid) for pid in harnesses)
 
 
 def test_the_run_deadline_records_what_did_not_finish_as_timed_out(
