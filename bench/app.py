@@ -31,6 +31,7 @@ def measures(sizes: Sizes) -> list[Measure]:
     return [
         (STREAM, "live stream: update events per second"),
         (STREAM, "live stream: rows per second"),
+        (STREAM, "live stream: summary after the makespan"),
         (STREAM, f"replay of {n} rows: rows per second"),
         (STREAM, f"finished run of {n}: time to draw"),
         (STREAM, f"finished run of {n}: page load to drawn"),
@@ -87,6 +88,15 @@ async def measure(sizes: Sizes) -> list[Row]:
         Row(
             STREAM,
             names[2],
+            (live.summary_s - makespan) * 1000,
+            "ms",
+            note="from connecting to the stream, right after the run was started, to its summary "
+            "event, less the run's makespan: the harness's start and end, the lanes' last "
+            "samples, storing",
+        ),
+        Row(
+            STREAM,
+            names[3],
             replay.rows_per_s,
             "rows/s",
             note=f"the finished run's stream: {replay.bytes / 1e6:.1f} MB "
@@ -94,7 +104,7 @@ async def measure(sizes: Sizes) -> list[Row]:
         ),
         Row(
             STREAM,
-            names[3],
+            names[4],
             finished.draw_ms,
             "ms",
             target=f"< {FRAME_BUDGET_MS:g} ms",
@@ -104,14 +114,14 @@ async def measure(sizes: Sizes) -> list[Row]:
         ),
         Row(
             STREAM,
-            names[4],
+            names[5],
             finished.first_full_draw_ms,
             "ms",
             note="from navigation start: page, event stream replay, first full draw",
         ),
         Row(
             STREAM,
-            names[5],
+            names[6],
             streaming.draw_p95_ms,
             "ms",
             target=f"< {FRAME_BUDGET_MS:g} ms",
@@ -121,7 +131,7 @@ async def measure(sizes: Sizes) -> list[Row]:
         ),
         Row(
             STREAM,
-            names[6],
+            names[7],
             streaming.frame_p95_ms,
             "ms",
             target="≤ 17 ms (60 Hz)",
@@ -132,7 +142,7 @@ async def measure(sizes: Sizes) -> list[Row]:
         ),
         Row(
             COST,
-            names[7],
+            names[8],
             peak["VmHWM"] / 1024,
             "MiB",
             note=f"VmHWM of the playground process, with an event-stream client; idle before the "
@@ -140,7 +150,7 @@ async def measure(sizes: Sizes) -> list[Row]:
         ),
         Row(
             COST,
-            names[8],
+            names[9],
             statistics.median(startups) * 1000,
             "ms",
             note=f"launching `python -m playground` to GET /api/lab showing the lab's info; "
