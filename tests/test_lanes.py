@@ -101,6 +101,19 @@ def test_the_process_pool_lane_fills_to_the_pool_size_and_the_cpu_lane_rises(
     assert mean(lane(computing, "cpu_percent")) > 2 * mean(lane(waiting, "cpu_percent"))
 
 
+def test_the_cpu_lane_never_reads_more_than_the_cores_while_threads_fight_for_the_gil(
+    playground: Playground,
+) -> None:
+    # Twenty threads computing take the GIL 5 ms each in turn: a reading whose CPU time and
+    # clock were taken apart by them read 341% on 2 cores before they were read together.
+    cores = playground.lab()["info"]["cores"]
+    run = playground.run(cpu("sync", 20, work_ms=100))
+    readings = lane(run, "cpu_percent")  # few: the sampler, too, waits its turn for the GIL
+    assert readings
+    assert max(readings) <= 105 * cores  # windows of 50 ms or more, read to the µs
+    assert max(readings) >= 50  # and it does read the computing
+
+
 def test_lanes_are_streamed_as_they_come_and_stored_with_the_run(playground: Playground) -> None:
     run_id = playground.start_run(burst("async-blocking", 5, delay_ms=100))
     events = read_events(playground, run_id)
