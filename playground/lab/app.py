@@ -48,12 +48,14 @@ def create_lab_app(contract: Contract | None = None) -> FastAPI:
             for scenario in SCENARIOS.values():
                 if scenario.lab_lifespan is not None:
                     await stack.enter_async_context(scenario.lab_lifespan(app))
-            timed = {
+            scenario_paths = {
                 name: path
                 for scenario in SCENARIOS.values()
                 for name, path in scenario.timed_paths().items()
             }
-            app.state.calibration.update(await calibrate_requests(app, contract.headers, timed))
+            app.state.calibration.update(
+                await calibrate_requests(app, contract.headers, scenario_paths)
+            )
             yield
 
     app = FastAPI(title="Async Playground lab", lifespan=lifespan)

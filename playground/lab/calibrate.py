@@ -178,11 +178,13 @@ def _request(path: str, port: int, headers: dict[str, str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-def _client(port: int, headers: dict[str, str], timed: Mapping[str, str]) -> dict[str, float]:
+def _client(
+    port: int, headers: dict[str, str], scenario_paths: Mapping[str, str]
+) -> dict[str, float]:
     """The bursts, from a thread of the lab: to `async def` hello, and to `def` hello in turns
     with it. A request costs the lab's CPU; a hop costs what the `def` bursts take longer (the
-    client's share is the same in both, and drops out). Then `timed`: name → path, each timed
-    like hello on new connections, in smaller bursts."""
+    client's share is the same in both, and drops out). Then `scenario_paths`: name → path,
+    each timed like hello on new connections, in smaller bursts."""
     on_loop, in_thread = (_request(path, port, headers) for path in (PATH, THREAD_PATH))
     _burst_new(port, on_loop)  # warm-up: imports, first-call caches
     _burst_new(port, in_thread)  # and the threadpool's threads started
@@ -194,7 +196,7 @@ def _client(port: int, headers: dict[str, str], timed: Mapping[str, str]) -> dic
         THREAD_HOP: max(0.0, _per_request_ms([hop.wall_s - loop.wall_s for loop, hop in pairs])),
     } | {
         name: _scenario_request_ms(port, _request(path, port, headers))
-        for name, path in timed.items()
+        for name, path in scenario_paths.items()
     }
 
 
@@ -205,11 +207,11 @@ def _scenario_request_ms(port: int, request: bytes) -> float:
 
 
 async def calibrate_requests(
-    app: FastAPI, headers: dict[str, str], timed: Mapping[str, str]
+    app: FastAPI, headers: dict[str, str], scenario_paths: Mapping[str, str]
 ) -> dict[str, float]:
     """Serve `app` on a second loopback port for a moment and time requests to it: hello, then
-    `timed` (name → path); call in the lab's lifespan, on its loop. `headers`: what the lab's
-    guard wants (its secret)."""
+    `scenario_paths` (name → path); call in the lab's lifespan, on its loop. `headers`: what
+    the lab's guard wants (its secret)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((LOOPBACK, 0))
@@ -221,7 +223,7 @@ async def calibrate_requests(
     server.lifespan = config.lifespan_class(config)  # "off": the lab's own lifespan is running
     await server.startup(sockets=[sock])
     try:
-        measured = await asyncio.to_thread(_client, port, headers, timed)
+        measured = await asyncio.to_thread(_client, port, headers, scenario_paths)
     finally:
         server.should_exit = True
         await server.shutdown(sockets=[sock])
