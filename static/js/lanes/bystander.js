@@ -34,10 +34,9 @@ export class BystanderLane {
     const pendingFrom = last ? last.at_s + Math.max(PING_EVERY_S, (last.latency_ms ?? 0) / 1000) : 0;
     const pendingMs = model.finished ? 0 : Math.max(0, (scene.now - pendingFrom) * 1000);
     const shared = Number.parseFloat(this.canvas.closest("[data-bystander-max]")?.dataset.bystanderMax);
-    let worst = Math.max(pendingMs, Number.isFinite(shared) ? shared : 0);
-    for (const ping of pings) worst = Math.max(worst, ping.latency_ms ?? 0);
-    const ymax = Math.max(20, worst * 1.1);
     const slowest = pings.reduce((a, b) => ((b.latency_ms ?? 0) > (a?.latency_ms ?? 0) ? b : a), null);
+    const worst = Math.max(pendingMs, Number.isFinite(shared) ? shared : 0, slowest?.latency_ms ?? 0);
+    const ymax = Math.max(20, worst * 1.1);
     // ymax for a shared scale; when the slowest ping's answer came, as drawn (the tests read it).
     this.drawn = { ymax, slowestAnsweredS: slowest ? answeredS(slowest) : null };
     const y = (ms) => box.bottom - (ms / ymax) * box.height;
