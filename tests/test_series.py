@@ -70,11 +70,13 @@ def test_a_second_series_or_a_run_while_a_series_goes_gets_409(playground: Playg
 def test_cancelling_a_series_stops_its_run_and_leaves_later_variants_unrun(
     playground: Playground,
 ) -> None:
-    started = playground.client.post("/api/series", json=series_body(40, delay_ms=300))
+    # `sync` serves 200 requests in five waves of the threadpool's 40: its first rows come
+    # back after one wave, about a second before the run ends, while the cancel can still land.
+    started = playground.client.post("/api/series", json=series_body(200, delay_ms=300))
     assert started.status_code == 201, started.text
     series_id = started.json()["id"]
     (first,) = started.json()["runs"]
-    playground.wait_rows(first, 1)
+    assert playground.wait_rows(first, 1)["status"] == "running"
 
     cancelled = playground.client.post(f"/api/series/{series_id}/cancel")
     assert cancelled.json() == {"id": series_id, "status": "cancelling"}
