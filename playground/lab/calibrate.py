@@ -16,8 +16,8 @@ driver or client spends on the CPU (any thread's, under the one GIL) around a wa
 
 Why this is representative: the requests are served by the lab's own app (the same guard,
 stamps and routes) through a uvicorn server with the same HTTP protocol, on the lab's own
-event loop, and sent like the harness sends a burst, many at once, so the loop works through
-them without sleeping in between. What is timed is the lab's CPU, all its threads but the
+event loop, and a burst is all sent before the loop may serve it, so the loop works through
+it without sleeping in between, as through a harness's burst that outruns it. What is timed is the lab's CPU, all its threads but the
 client's (a thread of raw sockets): the lab's own work, not the sending, and not what other
 processes on the machine take meanwhile.
 """
@@ -62,9 +62,10 @@ real work, a write of many MB, so fewer, still sent at once."""
 
 WARM_UP = 10
 AT_ONCE = 50
-"""How many of a scenario's own requests `cpu_ms` runs together. Threads alive at once cost each
-other (one session-gather request measured 11.4 ms of CPU ten at once, 14.0 fifty, 14.6 a
-hundred): fifty cost about what a default burst's hundred do, in half the lab's start."""
+"""How many of a scenario's own requests `cpu_ms` runs together, unless the scenario says. Threads
+alive at once cost each other (one session-gather request measured 11.4 ms of CPU ten at once,
+14.0 fifty, 14.6 a hundred): fifty cost about what a default burst's hundred do, in half the
+lab's start."""
 
 
 async def cpu_ms(work: Callable[[], Awaitable[object]], *, at_once: int = AT_ONCE) -> float:
@@ -136,32 +137,68 @@ class _LabCpu:
         self.wall_s = perf_counter() - self._wall
 
 
-def _burst_new(port: int, request: bytes, requests: int = BURST) -> _LabCpu:
-    """`requests` requests, each on a new connection, sent at once, timed."""
-    with _LabCpu() as timed:
+class _HeldLoop:
+    """The lab's loop held still, from the client's thread, while a burst is sent: the burst
+    waits in the kernel's queues, and the loop then serves it as fast as it can, many requests
+    a wake-up, as it does when a harness's burst outruns it. Without the hold, the loop would
+    serve each request as the client's thread got it out, one a wake-up, sharing the GIL."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._released = threading.Event()
+
+    def __enter__(self) -> _HeldLoop:
+        held = threading.Event()
+
+        def hold() -> None:
+            held.set()
+            self._released.wait()
+
+        self._loop.call_soon_threadsafe(hold)
+        held.wait()
+        return self
+
+    def release(self) -> None:
+        self._released.set()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _burst_new(
+    loop: asyncio.AbstractEventLoop, port: int, request: bytes, requests: int = BURST
+) -> _LabCpu:
+    """`requests` requests, each on a new connection, sent while the loop is held, then timed
+    from its release until the last answer."""
+    with _HeldLoop(loop) as held:
         socks = []
         for _ in range(requests):
             sock = socket.create_connection((LOOPBACK, port))
             sock.sendall(request)
             socks.append(sock)
-        for sock in socks:
-            _read_response(sock)
-            sock.close()
+        with _LabCpu() as timed:
+            held.release()
+            for sock in socks:
+                _read_response(sock)
+    for sock in socks:
+        sock.close()
     return timed
 
 
-def _burst_kept_alive(port: int, request: bytes) -> _LabCpu:
-    """BURST requests on connections opened and used before, timed."""
+def _burst_kept_alive(loop: asyncio.AbstractEventLoop, port: int, request: bytes) -> _LabCpu:
+    """BURST requests on connections opened and used before, sent and timed as `_burst_new`'s."""
     socks = [socket.create_connection((LOOPBACK, port)) for _ in range(BURST)]
     try:
         for sock in socks:
             sock.sendall(request)
             _read_response(sock)
-        with _LabCpu() as timed:
+        with _HeldLoop(loop) as held:
             for sock in socks:
                 sock.sendall(request)
-            for sock in socks:
-                _read_response(sock)
+            with _LabCpu() as timed:
+                held.release()
+                for sock in socks:
+                    _read_response(sock)
         return timed
     finally:
         for sock in socks:
@@ -179,30 +216,35 @@ def _request(path: str, port: int, headers: dict[str, str]) -> bytes:
 
 
 def _client(
-    port: int, headers: dict[str, str], scenario_paths: Mapping[str, str]
+    loop: asyncio.AbstractEventLoop,
+    port: int,
+    headers: dict[str, str],
+    scenario_paths: Mapping[str, str],
 ) -> dict[str, float]:
     """The bursts, from a thread of the lab: to `async def` hello, and to `def` hello in turns
     with it. A request costs the lab's CPU; a hop costs what the `def` bursts take longer (the
     client's share is the same in both, and drops out). Then `scenario_paths`: name → path,
     each timed like hello on new connections, in smaller bursts."""
     on_loop, in_thread = (_request(path, port, headers) for path in (PATH, THREAD_PATH))
-    _burst_new(port, on_loop)  # warm-up: imports, first-call caches
-    _burst_new(port, in_thread)  # and the threadpool's threads started
-    pairs = [(_burst_new(port, on_loop), _burst_new(port, in_thread)) for _ in range(ROUNDS)]
-    kept_alive = [_burst_kept_alive(port, on_loop) for _ in range(ROUNDS)]
+    _burst_new(loop, port, on_loop)  # warm-up: imports, first-call caches
+    _burst_new(loop, port, in_thread)  # and the threadpool's threads started
+    pairs = [
+        (_burst_new(loop, port, on_loop), _burst_new(loop, port, in_thread)) for _ in range(ROUNDS)
+    ]
+    kept_alive = [_burst_kept_alive(loop, port, on_loop) for _ in range(ROUNDS)]
     return {
         REQUEST_NEW: _per_request_ms([loop.seconds for loop, _ in pairs]),
         REQUEST_KEPT_ALIVE: _per_request_ms([timed.seconds for timed in kept_alive]),
         THREAD_HOP: max(0.0, _per_request_ms([hop.wall_s - loop.wall_s for loop, hop in pairs])),
     } | {
-        name: _scenario_request_ms(port, _request(path, port, headers))
+        name: _scenario_request_ms(loop, port, _request(path, port, headers))
         for name, path in scenario_paths.items()
     }
 
 
-def _scenario_request_ms(port: int, request: bytes) -> float:
-    _burst_new(port, request, SCENARIO_BURST)  # warm-up
-    bursts = [_burst_new(port, request, SCENARIO_BURST).seconds for _ in range(ROUNDS)]
+def _scenario_request_ms(loop: asyncio.AbstractEventLoop, port: int, request: bytes) -> float:
+    _burst_new(loop, port, request, SCENARIO_BURST)  # warm-up
+    bursts = [_burst_new(loop, port, request, SCENARIO_BURST).seconds for _ in range(ROUNDS)]
     return _per_request_ms(bursts, SCENARIO_BURST)
 
 
@@ -223,7 +265,8 @@ async def calibrate_requests(
     server.lifespan = config.lifespan_class(config)  # "off": the lab's own lifespan is running
     await server.startup(sockets=[sock])
     try:
-        measured = await asyncio.to_thread(_client, port, headers, scenario_paths)
+        loop = asyncio.get_running_loop()
+        measured = await asyncio.to_thread(_client, loop, port, headers, scenario_paths)
     finally:
         server.should_exit = True
         await server.shutdown(sockets=[sock])
