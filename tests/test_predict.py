@@ -104,6 +104,16 @@ def test_a_trivial_endpoint_predicts_what_each_request_costs_the_loop() -> None:
     assert "N=1,000 × 0.35 ms on the loop" in sync.formula
 
 
+def test_a_def_dependency_hops_to_a_thread_even_when_it_waits_for_nothing() -> None:
+    body = {"scenario": "dependency", "arrival": burst(100), "params": {"lookup_ms": 100}}
+    trivial = RunRequest.model_validate({**body, "variant": "trivial-sync-dependency"})
+    awaited = RunRequest.model_validate({**body, "variant": "async-dependency"})
+    hops, stays = predict(trivial, CALIBRATED), predict(awaited, CALIBRATED)
+    assert [cost.label for cost in hops.costs] == ["request on a new connection", "thread hop"]
+    assert hops.makespan_s == pytest.approx(100 * (0.0003 + 0.00005) + 0.1)
+    assert stays.makespan_s == pytest.approx(100 * 0.0003 + 0.1)
+
+
 def test_the_loop_term_adds_to_the_waves() -> None:
     prediction = predict(request("sync", burst(100), delay_ms=200), CALIBRATED)
     assert prediction.makespan_s == pytest.approx(100 * 0.00035 + 3 * 0.2)

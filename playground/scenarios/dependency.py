@@ -134,8 +134,8 @@ SCENARIO = Scenario(
                 "and the lookups overlap on the loop. The hop is cheap until something else "
                 "holds every thread; then even this one waits for a thread."
             ),
-            model=models.unlimited(_lookup_s),
-            model_text="ceil(N / C) × lookup: the hop itself ≈ 0",
+            model=models.unlimited(_lookup_s, loop=(models.THREAD_HOP,)),
+            model_text="ceil(N / C) × lookup, and a thread hop a request on the loop",
         ),
     ),
 )
