@@ -7,9 +7,9 @@ loop N times its per-request cost, however long each one then waits.
   middleware, routing, the endpoint's JSON, and the response;
 - `request_kept_alive_ms`: the same on a connection that is already open;
 - `thread_hop_ms`: handing a call to FastAPI's threadpool and picking its result up again,
-  which every `def` endpoint pays: how much longer a burst to the `def` hello takes than one
-  to the `async def` hello (in a burst a hop costs more than alone: the threads and the loop
-  keep handing the GIL to each other, and wait for it).
+  which every `def` endpoint pays: how much more of the lab's CPU a burst to the `def` hello
+  costs than one to the `async def` hello (in a burst a hop costs more than alone: the
+  threads and the loop keep handing the GIL to each other).
 
 Scenarios time their own work with `cpu_ms` in their `lab_lifespan`s: what a variant's
 driver or client spends on the CPU (any thread's, under the one GIL) around a wait of 0.
@@ -17,9 +17,9 @@ driver or client spends on the CPU (any thread's, under the one GIL) around a wa
 Why this is representative: the requests are served by the lab's own app (the same guard,
 stamps and routes) through a uvicorn server with the same HTTP protocol, on the lab's own
 event loop, and a burst is all sent before the loop may serve it, so the loop works through
-it without sleeping in between, as through a harness's burst that outruns it. What is timed is the lab's CPU, all its threads but the
-client's (a thread of raw sockets): the lab's own work, not the sending, and not what other
-processes on the machine take meanwhile.
+it without sleeping in between, as through a harness's burst that outruns it. What is timed
+is the lab's CPU, all its threads but the client's (a thread of raw sockets): the lab's own
+work, not the sending, and not what other processes on the machine take meanwhile.
 """
 
 from __future__ import annotations
@@ -124,17 +124,15 @@ def _read_response(sock: socket.socket) -> None:
 
 class _LabCpu:
     """The lab's CPU, every thread's but the client's own (`process_time` less `thread_time`
-    of the client thread that opens it): what the requests cost the lab, not the sending; and
-    the wall time, which also holds what the lab's threads wait for each other."""
+    of the client thread that opens it): what the requests cost the lab, not the sending."""
 
     def __enter__(self) -> _LabCpu:
-        self._process, self._client, self._wall = process_time(), thread_time(), perf_counter()
-        self.seconds = self.wall_s = 0.0
+        self._process, self._client = process_time(), thread_time()
+        self.seconds = 0.0
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = (process_time() - self._process) - (thread_time() - self._client)
-        self.wall_s = perf_counter() - self._wall
 
 
 class _HeldLoop:
@@ -222,9 +220,11 @@ def _client(
     scenario_paths: Mapping[str, str],
 ) -> dict[str, float]:
     """The bursts, from a thread of the lab: to `async def` hello, and to `def` hello in turns
-    with it. A request costs the lab's CPU; a hop costs what the `def` bursts take longer (the
-    client's share is the same in both, and drops out). Then `scenario_paths`: name → path,
-    each timed like hello on new connections, in smaller bursts."""
+    with it. A request costs the lab's CPU; a hop costs what the `def` bursts cost more. By the
+    CPU, not the wall clock: on a machine busy with other work, the wall clock's difference of
+    two short bursts read from 0 (in a full test run) to 2.7 ms a hop, the CPU's 0.2 to 1.0.
+    Then `scenario_paths`: name → path, each timed like hello on new connections, in smaller
+    bursts."""
     on_loop, in_thread = (_request(path, port, headers) for path in (PATH, THREAD_PATH))
     _burst_new(loop, port, on_loop)  # warm-up: imports, first-call caches
     _burst_new(loop, port, in_thread)  # and the threadpool's threads started
@@ -235,7 +235,7 @@ def _client(
     return {
         REQUEST_NEW: _per_request_ms([loop.seconds for loop, _ in pairs]),
         REQUEST_KEPT_ALIVE: _per_request_ms([timed.seconds for timed in kept_alive]),
-        THREAD_HOP: max(0.0, _per_request_ms([hop.wall_s - loop.wall_s for loop, hop in pairs])),
+        THREAD_HOP: max(0.0, _per_request_ms([hop.seconds - loop.seconds for loop, hop in pairs])),
     } | {
         name: _scenario_request_ms(loop, port, _request(path, port, headers))
         for name, path in scenario_paths.items()
