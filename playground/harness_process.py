@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO, Literal
 
 from playground.harness import Limits, Recording, Target, fire
+from playground.heap import freeze_the_start
 from playground.lab.orphans import exit_with_parent
 from playground.schemas import RunRequest
 
@@ -158,6 +159,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.parent_pid:
         exit_with_parent(args.parent_pid)
+    freeze_the_start()
     try:
         code = asyncio.run(_main())
     except BrokenPipeError:  # the playground stopped reading: nobody to report to

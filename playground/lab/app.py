@@ -22,6 +22,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import Depends, FastAPI
 
+from playground.heap import freeze_the_start
 from playground.lab.calibrate import calibrate_requests
 from playground.lab.contract import Contract
 from playground.lab.guard import Guard
@@ -56,6 +57,7 @@ def create_lab_app(contract: Contract | None = None) -> FastAPI:
             app.state.calibration.update(
                 await calibrate_requests(app, contract.headers, scenario_paths)
             )
+            freeze_the_start()  # the calibration too: not walked by a collection mid-run
             yield
 
     app = FastAPI(title="Async Playground lab", lifespan=lifespan)
