@@ -233,9 +233,9 @@ def _client(
     ]
     kept_alive = [_burst_kept_alive(loop, port, on_loop) for _ in range(ROUNDS)]
     return {
-        REQUEST_NEW: _per_request_ms([loop.seconds for loop, _ in pairs]),
+        REQUEST_NEW: _per_request_ms([bare.seconds for bare, _ in pairs]),
         REQUEST_KEPT_ALIVE: _per_request_ms([timed.seconds for timed in kept_alive]),
-        THREAD_HOP: max(0.0, _per_request_ms([hop.seconds - loop.seconds for loop, hop in pairs])),
+        THREAD_HOP: max(0.0, _per_request_ms([hop.seconds - bare.seconds for bare, hop in pairs])),
     } | {
         name: _scenario_request_ms(loop, port, _request(path, port, headers))
         for name, path in scenario_paths.items()
