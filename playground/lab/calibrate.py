@@ -156,11 +156,16 @@ class _HeldLoop:
         held.wait()
         return self
 
-    def release(self) -> None:
-        self._released.set()
+    def serve(self, socks: list[socket.socket]) -> _LabCpu:
+        """Let the loop go, and time it from then until every answer on `socks` is read."""
+        with _LabCpu() as timed:
+            self._released.set()
+            for sock in socks:
+                _read_response(sock)
+        return timed
 
     def __exit__(self, *exc: object) -> None:
-        self.release()
+        self._released.set()
 
 
 def _burst_new(
@@ -174,10 +179,7 @@ def _burst_new(
             sock = socket.create_connection((LOOPBACK, port))
             sock.sendall(request)
             socks.append(sock)
-        with _LabCpu() as timed:
-            held.release()
-            for sock in socks:
-                _read_response(sock)
+        timed = held.serve(socks)
     for sock in socks:
         sock.close()
     return timed
@@ -193,11 +195,7 @@ def _burst_kept_alive(loop: asyncio.AbstractEventLoop, port: int, request: bytes
         with _HeldLoop(loop) as held:
             for sock in socks:
                 sock.sendall(request)
-            with _LabCpu() as timed:
-                held.release()
-                for sock in socks:
-                    _read_response(sock)
-        return timed
+            return held.serve(socks)
     finally:
         for sock in socks:
             sock.close()
