@@ -11,7 +11,9 @@ Why side by side: this host's cores swing between two paces, 1.6 times apart, ev
 (`playground/lab/calibrate.py`, `Pace`). Labs taking turns each met a different pace: two
 silent labs compared turn by turn read from 0.90 to 1.01. On one core at the same time, both
 meet the same pace, and what is left is what sampling costs, at the playground's own rate.
-A control pair of two silent labs, measured the same way first, shows the method's own bias.
+A control pair of two silent labs, measured the same way first, shows the method's own bias:
+the lab started first reads about 1% more than the other in most runs, though both are the same.
+The cost judged is the sampled lab's extra less that bias.
 """
 
 from __future__ import annotations
@@ -147,8 +149,9 @@ async def measure(sizes: Sizes) -> list[Row]:
         extras, without_s, fewest = await _rounds(True, sizes, pinned)
     extra = 100 * statistics.median(extras)
     bias = 100 * statistics.median(control)
+    cost = extra - bias  # the control's labs differ only by which started first, as these do
     without = statistics.median(without_s)
-    with_lanes = without * (1 + extra / 100)
+    with_lanes = without * (1 + cost / 100)
     where = f"both on core {LAB_CORE}, the harness on the others" if pinned else "one core"
     return [
         Row(
@@ -159,7 +162,7 @@ async def measure(sizes: Sizes) -> list[Row]:
             compared=f"without {without * 1e6:,.0f} µs/request",
             ratio=with_lanes / without,
             target=f"≤ {TARGET_PERCENT:g}% more",
-            met=extra <= TARGET_PERCENT,
+            met=cost <= TARGET_PERCENT,
             note=(
                 f"/s/sleep/async, {sizes.sampler_delay_ms} ms, {sizes.sampler_users} users with "
                 f"no think time on each of two labs at once ({where}) for {sizes.sampler_s:g} "
@@ -169,7 +172,8 @@ async def measure(sizes: Sizes) -> list[Row]:
                 f"playground's rate: {extra:+.1f}% (rounds {100 * min(extras):+.1f}% to "
                 f"{100 * max(extras):+.1f}%); two silent labs measured the same way first: "
                 f"{bias:+.1f}% (rounds {100 * min(control):+.1f}% to "
-                f"{100 * max(control):+.1f}%); less the control's: {extra - bias:+.1f}%"
+                f"{100 * max(control):+.1f}%); the cost, the extra less the control's: "
+                f"{cost:+.1f}%"
             ),
         )
     ]

@@ -34,7 +34,7 @@ class Sizes:
     """On each of the two labs at once."""
     sampler_delay_ms: int = 50
     sampler_s: float = 3.0
-    sampler_rounds: int = 8
+    sampler_rounds: int = 10
     prediction_scenarios: tuple[str, ...] = ()
     """Scenarios whose every variant is run at its default load; empty: all of them."""
     connections_burst: int = 1_000

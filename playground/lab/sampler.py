@@ -14,10 +14,10 @@ The loop samples, and sends: its lag probe wakes every `LAG_INTERVAL_S` anyway, 
 gauges every `GAUGE_EVERY` ticks, and every `SEND_EVERY` ticks reads the CPU and sends what it
 has. A thread doing that work would take the GIL from a busy loop each time, and on a virtual
 machine each wake of an idle thread costs more than the work (a JSON datagram built after a
-10 ms sleep took three times as long as built in a row). A watchdog thread wakes every
-`SEND_INTERVAL_S` and only looks at when the loop last ticked: if that is `STALE_S` ago, the
-loop is blocked, and the thread reads the gauges and the CPU and sends them itself, so they keep
-coming while the loop is stuck.
+10 ms sleep took three times as long as built in a row). A watchdog thread sleeps on a
+`Deadline` that each send of the loop pushes `WATCHDOG_AFTER_S` ahead: it wakes only once the
+loop is that late, when it is blocked, and then reads the gauges and the CPU and sends them
+itself every `SEND_INTERVAL_S`, so they keep coming while the loop is stuck.
 Both sample only while the lab serves: from a request's arrival until `LINGER_S` after the
 last one ended, as `Activity` counts them; an idle lab costs nothing.
 The samples go as UDP datagrams (`encode`, `decode`: 17 bytes a sample) to the collector
@@ -45,6 +45,8 @@ from typing import Any, ParamSpec, TypeVar
 import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from playground.lab.deadline import Deadline
+
 __all__ = [
     "LANES",
     "Activity",
@@ -66,6 +68,9 @@ SEND_EVERY = 10
 SEND_INTERVAL_S = SEND_EVERY * LAG_INTERVAL_S
 STALE_S = 5 * LAG_INTERVAL_S
 """The loop has not ticked for this long: it is blocked, and the watchdog sends instead."""
+WATCHDOG_AFTER_S = SEND_INTERVAL_S + STALE_S
+"""The watchdog wakes this long after the loop last sent: pushing its deadline back at every
+tick, not every send, cost the loop a quarter of what sampling cost it (a system call each)."""
 CPU_WINDOW_S = 0.1
 """CPU is the share of this window: over a shorter one, the kernel's accounting is too coarse."""
 CHILDREN_REFRESH_S = 0.5
@@ -135,7 +140,6 @@ class Activity:
     def __init__(self) -> None:
         self.in_flight = 0
         self.last = float("-inf")
-        self.wake_thread = threading.Event()
         self.wake_loop: Callable[[], None] = lambda: None
         """Called on the loop as each request arrives: the sampler starts ticking, if idle."""
 
@@ -145,8 +149,6 @@ class Activity:
     def begin(self) -> None:
         self.in_flight += 1
         self.last = perf_counter()
-        if not self.wake_thread.is_set():
-            self.wake_thread.set()
         self.wake_loop()
 
     def end(self) -> None:
@@ -185,6 +187,8 @@ class CountingProcessPoolExecutor(ProcessPoolExecutor):
         self.size = max_workers
         self._lock = threading.Lock()
         self._pending = 0
+        self.touched = False
+        """Work came or ended since the CPU meter last looked: its workers' CPU moved."""
         _process_pools.append(self)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
@@ -200,6 +204,7 @@ class CountingProcessPoolExecutor(ProcessPoolExecutor):
     def _count(self, step: int) -> None:
         with self._lock:
             self._pending += step
+            self.touched = True
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         self._count(1)
@@ -210,6 +215,16 @@ class CountingProcessPoolExecutor(ProcessPoolExecutor):
             raise
         future.add_done_callback(lambda _: self._count(-1))
         return future
+
+
+def _process_pools_touched() -> bool:
+    """Whether a process pool has had work since the last call: only then can its workers' CPU
+    have moved, and only then is it worth a file read a worker."""
+    touched = False
+    for pool in _process_pools:
+        touched |= pool.touched or pool.busy > 0
+        pool.touched = False
+    return touched
 
 
 def _process_seconds(pid: int) -> float | None:
@@ -228,7 +243,7 @@ class _CpuMeter:
         self.total = 0.0
         self.own = time.process_time()
         self.children: dict[int, float] = {}
-        self.refreshed = -CHILDREN_REFRESH_S
+        self._refresh_children(perf_counter())  # what they used before now is not counted
         self.window: deque[tuple[float, float]] = deque()
 
     def _refresh_children(self, now: float) -> None:
@@ -241,9 +256,9 @@ class _CpuMeter:
         for pid in self.children.keys() - pids:
             del self.children[pid]
 
-    def _read(self) -> tuple[float, float, dict[int, float | None]]:
-        """The clock, and this process's CPU and its children's, as of that moment."""
-        children = {pid: _process_seconds(pid) for pid in self.children}
+    def _read(self, children_too: bool) -> tuple[float, float, dict[int, float | None]]:
+        """The clock, and this process's CPU and (if asked) its children's, as of that moment."""
+        children = {pid: _process_seconds(pid) for pid in self.children} if children_too else {}
         # Both read in one bytecode instruction: no other thread can take the GIL between them.
         # Between two calls it could, and threads computing in Python keep it 5 ms each: a CPU
         # time read that long before its clock made a window of 100 ms read 341% on 2 cores.
@@ -253,7 +268,8 @@ class _CpuMeter:
     def percent(self) -> tuple[float, float] | None:
         """When, and the CPU's share of the window up to then; None while the window is too
         short."""
-        now, own, children = self._read()
+        children_too = _process_pools_touched()
+        now, own, children = self._read(children_too)
         self.total += own - self.own
         self.own = own
         for pid, seconds in children.items():
@@ -262,7 +278,7 @@ class _CpuMeter:
                 continue
             self.total += max(0.0, seconds - self.children[pid])
             self.children[pid] = seconds
-        if now - self.refreshed >= CHILDREN_REFRESH_S:
+        if children_too and now - self.refreshed >= CHILDREN_REFRESH_S:
             self._refresh_children(now)
         self.window.append((now, self.total))
         while len(self.window) > 1 and now - self.window[1][0] >= CPU_WINDOW_S:
@@ -298,6 +314,8 @@ class _Sampler:
         self.tick_set_at = self.woken_at = 0.0
         self.ticks = 0
         self.stopping = threading.Event()
+        self.deadline = Deadline(after_s=WATCHDOG_AFTER_S, every_s=SEND_INTERVAL_S)
+        """Passes when the loop is late to send: the watchdog sleeps on it."""
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.socket.setblocking(False)
         self.thread = threading.Thread(target=self._watchdog, name="lanes watchdog", daemon=True)
@@ -315,6 +333,7 @@ class _Sampler:
         with self.sending:
             self.cpu = _CpuMeter()  # the window starts again: nothing was read while idle
             self.ticked_at = now
+        self.deadline.push()
         self.samples.append((LOOP_LAG, now, round((now - self.woken_at) * 1e3, 2)))
         self._read_gauges(now)
         self._next_tick()
@@ -335,11 +354,13 @@ class _Sampler:
         if self.ticks % GAUGE_EVERY == 0:
             self._read_gauges(now)
         if not self.activity.busy():
+            self.deadline.disarm()
             self.send_all()
             self.tick = None
         else:
             if self.ticks % SEND_EVERY == 0:
                 self.send_all()
+                self.deadline.push()
             self._next_tick()
 
     def _read_gauges(self, now: float) -> None:
@@ -364,16 +385,12 @@ class _Sampler:
                     self.socket.sendto(encode(self.pid, batch), self.address)
 
     def _watchdog(self) -> None:
-        while not self.stopping.is_set():
-            # A plain sleep: an Event's timed wait costs this thread twice the CPU per tick.
-            time.sleep(SEND_INTERVAL_S)
-            if not self.activity.busy():
-                self.activity.wake_thread.clear()
-                if not self.activity.busy() and not self.stopping.is_set():
-                    self.activity.wake_thread.wait()
-                continue
+        while True:
+            self.deadline.wait()
+            if self.stopping.is_set():
+                return
             now = perf_counter()
-            if now - self.ticked_at > STALE_S:  # the loop is blocked: it sends nothing
+            if now - self.ticked_at > STALE_S and self.activity.busy():  # the loop is blocked
                 self._read_gauges(now)
                 self.send_all()
 
@@ -381,8 +398,9 @@ class _Sampler:
         if self.tick is not None:
             self.tick.cancel()
         self.stopping.set()
-        self.activity.wake_thread.set()
+        self.deadline.pass_now()
         self.thread.join()
+        self.deadline.close()
         self.send_all()
         self.socket.close()
 
