@@ -76,6 +76,36 @@ def test_a_run_draws_live_and_ends_with_the_summary(page: Page) -> None:
     expect(page.locator("#history")).to_contain_text("async-blocking")
 
 
+COUNT_FRAMES = """(ms) => new Promise((done) => {
+  const root = document.querySelector('[data-run-stream]');
+  let frames = 0;
+  const watch = new MutationObserver((records) => { frames += records.length; });
+  watch.observe(root, { attributes: true, attributeFilter: ['data-draw-ms'] });
+  const began = performance.now();
+  setTimeout(() => {
+    watch.disconnect();
+    done({ frames, seconds: (performance.now() - began) / 1000 });
+  }, ms);
+})"""
+
+
+def test_a_live_run_is_painted_about_thirty_times_a_second_not_at_every_frame(
+    page: Page, playground: Playground
+) -> None:
+    run_id = playground.start_run(burst("async", 10, delay_ms=8_000))
+    page.goto(f"{playground.url}/runs/{run_id}")
+    expect(page.locator(".progress")).to_be_visible()
+    counted = page.evaluate(COUNT_FRAMES, 2_000)
+    playground.client.post(f"/api/runs/{run_id}/cancel")
+    # Bars grow with the clock, so a live run is painted again and again; at every animation
+    # frame (60 a second) the browser's painting took CPU from the lab on a small machine.
+    assert counted["frames"] >= 2, counted
+    # About 30 a second, as the browser's frame clock allows (33 measured headless); halfway to
+    # 60, so a busy machine, which only drops frames, cannot fail it.
+    assert counted["frames"] / counted["seconds"] <= 45, counted
+    expect(page.locator(".status-line")).to_contain_text("cancelled", timeout=30_000)
+
+
 def test_the_permalink_draws_the_same_run_again(page: Page, playground: Playground) -> None:
     run = playground.run(burst("sync", 60, delay_ms=100))
     page.goto(f"{playground.url}/runs/{run['id']}")

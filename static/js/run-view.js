@@ -1,5 +1,5 @@
 // One run's timeline on the page: its model, its lanes top to bottom on one time axis, and
-// the painter that draws them when something changed (every frame while the run goes).
+// the painter that draws them when something changed (thirty times a second while the run goes).
 
 import { onColoursChanged, readColours } from "./colours.js";
 import { runPicture, savePng } from "./export-png.js";
