@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib.abc
+import importlib.machinery
 import os
+import sys
+from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
+
+import httpx
 
 from tests import helpers
 from tests.conftest import (
@@ -65,3 +73,36 @@ def test_the_upstream_runs_in_its_own_process() -> None:
         upstream = body["result"]["pid"]
         assert upstream not in (body["lab"]["pid"], lab.process.pid, os.getpid())
         assert upstream in helpers.children(body["lab"]["pid"])
+
+
+class _Searches(importlib.abc.MetaPathFinder):
+    """Records every module the import system goes looking for, and finds none itself."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        self.names.append(fullname)
+        return None
+
+
+def test_an_httpx_call_looks_for_no_module() -> None:
+    """httpcore asks sniffio for the async library at each call: were sniffio missing, each
+    call would search sys.path for it, and the lesson's calls would pay for our install."""
+
+    async def calls(url: str, headers: dict[str, str], searches: _Searches) -> None:
+        async with httpx.AsyncClient(base_url=url, headers=headers) as client:
+            (await client.get("/s/hello/async")).raise_for_status()  # imports what it needs
+            sys.meta_path.insert(0, searches)
+            try:
+                for _ in range(5):
+                    (await client.get("/s/hello/async")).raise_for_status()
+            finally:
+                sys.meta_path.remove(searches)
+
+    for lab in helpers.lab(processes=1):
+        searches = _Searches()
+        asyncio.run(calls(lab.url, lab.contract.headers, searches))
+        assert searches.names == []
