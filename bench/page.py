@@ -16,6 +16,7 @@ from typing import Any
 from playwright.async_api import Browser, Page, async_playwright
 
 from bench import tools
+from playground.stats import percentile
 
 VIEWPORT = {"width": 1280, "height": 900}
 
@@ -75,10 +76,6 @@ class Live:
     streamed_s: float
 
 
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else max(values, default=0)
-
-
 async def _open(browser: Browser, url: str) -> Page:
     # bypass_csp: wait_for_function evaluates its predicate with eval, which the CSP refuses.
     page = await browser.new_page(viewport=VIEWPORT, bypass_csp=True)  # type: ignore[arg-type]
@@ -131,10 +128,10 @@ async def live_run(browser: Browser, url: str, timeout_s: float) -> Live:
     return Live(
         draws=len(draws),
         draw_p50_ms=statistics.median(draws),
-        draw_p95_ms=p95(draws),
+        draw_p95_ms=percentile(draws, 95),
         draw_max_ms=max(draws),
         frame_p50_ms=statistics.median(frames) if frames else 0.0,
-        frame_p95_ms=p95(frames),
+        frame_p95_ms=percentile(frames, 95),
         frame_max_ms=max(frames, default=0.0),
         long_tasks=len(long_tasks),
         longest_task_ms=max(long_tasks, default=0.0),

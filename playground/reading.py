@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from playground.lab.info import LabInfo
 from playground.lab.sampler import GAUGE_INTERVAL_S, SEND_INTERVAL_S
 from playground.schemas import LaneSample, Reading, RequestRow, Summary
-from playground.stats import handler_intervals, max_overlap
+from playground.stats import handler_intervals, max_overlap, percentile
 
 __all__ = [
     "CPU_BUSY_SHARE",
@@ -108,11 +108,10 @@ def _peak(samples: Iterable[LaneSample], until_s: float) -> float:
 
 
 def _p90(samples: Iterable[LaneSample], until_s: float) -> float | None:
-    """The CPU's 90th percentile in its busiest process, as clinic.js doctor reads a CPU."""
+    """The CPU's 90th percentile in its busiest process, as clinic.js doctor reads a CPU:
+    between its samples, never past the highest of a short run's few."""
     groups = _by_process(samples, until_s).values()
-    p90s = [statistics.quantiles([s["value"] for s in g], n=10)[-1] for g in groups if len(g) > 1]
-    p90s += [g[0]["value"] for g in groups if len(g) == 1]
-    return max(p90s, default=None)
+    return max((percentile([s["value"] for s in g], 90) for g in groups), default=None)
 
 
 def _one_at_a_time(rows: Sequence[RequestRow]) -> bool:

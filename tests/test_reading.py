@@ -199,6 +199,16 @@ def test_a_full_process_pool_on_every_core_says_the_machine_is_the_limit() -> No
     assert "196% — all 2 cores busy" in readings[1]["text"]
 
 
+def test_the_cpu_named_is_never_more_than_a_sample_of_it() -> None:
+    # A short run has few CPU samples: two, read over a 0.34 s run of external-api `async`.
+    # Their 90th percentile extrapolated past both once, and the page said "141% of one core".
+    lanes = quiet_lanes(0.3)
+    lanes["cpu_percent"] = series([100.0, 42.0], 0.1, start_s=0.1)
+    readings = read_run(quick_rows(10, 0.3), lanes, lab(), summary(0.3))
+    assert [r["lane"] for r in readings] == ["cpu_percent"]
+    assert "The CPU was at 94% of one core" in readings[0]["text"]
+
+
 def test_a_full_default_executor_is_named_with_its_size() -> None:
     lanes = quiet_lanes(1.0)
     lanes["executor_busy"] = gauge([6] * 50)
