@@ -14,6 +14,11 @@ meet the same pace, and what is left is what sampling costs, at the playground's
 A control pair of two silent labs, measured the same way first, shows the method's own bias:
 the lab started first reads about 1% more than the other in most runs, though both are the same.
 The cost judged is the sampled lab's extra less that bias.
+
+A second row gives what sampling costs on its own, in ms of CPU a second: each lab holds one
+request that waits `sampler_idle_s`, so the sampled lab's loop does nothing but sample. It varies
+far less than the share under load, and it is the most sampling can cost: under load, many of
+the lag probe's ticks find the loop awake already.
 """
 
 from __future__ import annotations
@@ -29,9 +34,9 @@ from bench.report import Measure, Row
 from bench.servers import threads_cpu_seconds
 from bench.sizes import Sizes
 from playground.harness import Limits, Recording, Target, fire
-from playground.lab.sampler import LINGER_S
+from playground.lab.sampler import LAG_INTERVAL_S, LINGER_S
 from playground.lanes import LaneCollector
-from playground.schemas import Users
+from playground.schemas import Burst, Users
 from playground.settings import LabSettings
 from playground.stats import summarize
 from playground.supervisor import LabSupervisor
@@ -86,7 +91,10 @@ def _harness_off_the_labs_core() -> Iterator[bool]:
 
 
 def measures(sizes: Sizes) -> list[Measure]:
-    return [(SECTION, f"lab CPU with lanes sampled, {sizes.sampler_users} users")]
+    return [
+        (SECTION, f"lab CPU with lanes sampled, {sizes.sampler_users} users"),
+        (SECTION, "sampling alone, on an idle loop"),
+    ]
 
 
 async def _load(supervisor: LabSupervisor, sizes: Sizes, seconds: float) -> int:
@@ -143,7 +151,33 @@ async def _rounds(
     return extras, silent_per_request, min(answered_a_round)
 
 
+async def _hold(lab: LabSupervisor, seconds: float) -> None:
+    """One request that waits `seconds` on the lab: it samples all the while, and does nothing
+    else."""
+    target = Target(lab.base_url, "/s/sleep/async", {"delay_ms": round(seconds * 1000)})
+    recording = Recording()
+    await fire(target, Burst(requests=1), Limits(60, seconds + 60), recording)
+    if summarize(recording.rows, recording.pings, None)["errors"]:
+        raise RuntimeError("the held request failed")
+
+
+async def _idle_cost(sizes: Sizes) -> list[float]:
+    """ms of CPU a second that sampling costs a lab otherwise idle, round by round."""
+    costs = []
+    async with _lab(sampled=True) as sampled, _lab(sampled=False) as silent:
+        labs = (sampled, silent)
+        pids = [lab.pid for lab in labs if lab.pid is not None]
+        assert len(pids) == len(labs), "a lab has no process"
+        for _ in range(sizes.sampler_idle_rounds):
+            before = [threads_cpu_seconds(pid) for pid in pids]
+            await asyncio.gather(*(_hold(lab, sizes.sampler_idle_s) for lab in labs))
+            used = [threads_cpu_seconds(pid) - then for pid, then in zip(pids, before, strict=True)]
+            costs.append((used[0] - used[1]) / sizes.sampler_idle_s * 1000)
+    return costs
+
+
 async def measure(sizes: Sizes) -> list[Row]:
+    idle = await _idle_cost(sizes)
     with _harness_off_the_labs_core() as pinned:
         control, _, _ = await _rounds(False, sizes, pinned)
         extras, without_s, fewest = await _rounds(True, sizes, pinned)
@@ -175,5 +209,18 @@ async def measure(sizes: Sizes) -> list[Row]:
                 f"{100 * max(control):+.1f}%); the cost, the extra less the control's: "
                 f"{cost:+.1f}%"
             ),
-        )
+        ),
+        Row(
+            SECTION,
+            measures(sizes)[1][1],
+            statistics.median(idle),
+            "ms/s",
+            note=(
+                f"ms of CPU a second, the sampled lab's less a silent one's, each holding one "
+                f"request that waits {sizes.sampler_idle_s:g} s, so that its loop does nothing "
+                f"but sample: a tick every {LAG_INTERVAL_S * 1000:g} ms; median of "
+                f"{len(idle)} rounds ({min(idle):.1f}–{max(idle):.1f}); the most sampling can "
+                f"cost, since under load many ticks find the loop awake already"
+            ),
+        ),
     ]

@@ -35,6 +35,8 @@ class Sizes:
     sampler_delay_ms: int = 50
     sampler_s: float = 3.0
     sampler_rounds: int = 10
+    sampler_idle_s: float = 8.0
+    sampler_idle_rounds: int = 3
     prediction_scenarios: tuple[str, ...] = ()
     """Scenarios whose every variant is run at its default load; empty: all of them."""
     connections_burst: int = 1_000
@@ -67,6 +69,8 @@ SMOKE = Sizes(
     crowd_rows=300,
     sampler_s=1.0,
     sampler_rounds=1,
+    sampler_idle_s=1.0,
+    sampler_idle_rounds=1,
     prediction_scenarios=("hello",),
     connections_burst=100,
     prediction_runs=1,

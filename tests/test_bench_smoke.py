@@ -39,7 +39,7 @@ def test_smoke_run_prints_every_row_with_a_figure() -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     cells = table_cells(result.stdout)
     rows = expected(SMOKE)
-    assert len(rows) == 30  # 4 of them Locust's: one user count, def and async def, two measures
+    assert len(rows) == 31  # 4 of them Locust's: one user count, def and async def, two measures
     assert {section for section, _ in rows} == {
         "1 fidelity",
         "2 throughput",
