@@ -36,7 +36,7 @@ from bench.sizes import Sizes
 from playground.harness import Limits, Recording, Target, fire
 from playground.lab.sampler import LAG_INTERVAL_S, LINGER_S
 from playground.lanes import LaneCollector
-from playground.schemas import Burst, Users
+from playground.schemas import Arrival, Burst, Users
 from playground.settings import LabSettings
 from playground.stats import summarize
 from playground.supervisor import LabSupervisor
@@ -97,16 +97,22 @@ def measures(sizes: Sizes) -> list[Measure]:
     ]
 
 
-async def _load(supervisor: LabSupervisor, sizes: Sizes, seconds: float) -> int:
-    """The closed-loop load on one lab; returns the requests answered."""
-    target = Target(supervisor.base_url, "/s/sleep/async", {"delay_ms": sizes.sampler_delay_ms})
-    arrival = Users(users=sizes.sampler_users, think_min_s=0, think_max_s=0, duration_s=seconds)
+async def _sleeps(lab: LabSupervisor, delay_ms: int, arrival: Arrival, seconds: float) -> int:
+    """Requests to `/s/sleep/async` on one lab, as `arrival` sends them for about `seconds`;
+    returns how many were answered."""
+    target = Target(lab.base_url, "/s/sleep/async", {"delay_ms": delay_ms})
     recording = Recording()
     await fire(target, arrival, Limits(60, seconds + 60), recording)
     summary = summarize(recording.rows, recording.pings, None)
     if summary["errors"]:
         raise RuntimeError(f"the harness saw {summary['errors']} errors")
     return int(summary["completed"])
+
+
+async def _load(lab: LabSupervisor, sizes: Sizes, seconds: float) -> int:
+    """The closed-loop load on one lab; returns the requests answered."""
+    arrival = Users(users=sizes.sampler_users, think_min_s=0, think_max_s=0, duration_s=seconds)
+    return await _sleeps(lab, sizes.sampler_delay_ms, arrival, seconds)
 
 
 async def _side_by_side(
@@ -151,16 +157,6 @@ async def _rounds(
     return extras, silent_per_request, min(answered_a_round)
 
 
-async def _hold(lab: LabSupervisor, seconds: float) -> None:
-    """One request that waits `seconds` on the lab: it samples all the while, and does nothing
-    else."""
-    target = Target(lab.base_url, "/s/sleep/async", {"delay_ms": round(seconds * 1000)})
-    recording = Recording()
-    await fire(target, Burst(requests=1), Limits(60, seconds + 60), recording)
-    if summarize(recording.rows, recording.pings, None)["errors"]:
-        raise RuntimeError("the held request failed")
-
-
 async def _idle_cost(sizes: Sizes) -> list[float]:
     """ms of CPU a second that sampling costs a lab otherwise idle, round by round."""
     costs = []
@@ -170,7 +166,12 @@ async def _idle_cost(sizes: Sizes) -> list[float]:
         assert len(pids) == len(labs), "a lab has no process"
         for _ in range(sizes.sampler_idle_rounds):
             before = [threads_cpu_seconds(pid) for pid in pids]
-            await asyncio.gather(*(_hold(lab, sizes.sampler_idle_s) for lab in labs))
+            # One request waiting on each: the sampled lab samples all the while, and does
+            # nothing else.
+            held = round(sizes.sampler_idle_s * 1000)
+            await asyncio.gather(
+                *(_sleeps(lab, held, Burst(requests=1), sizes.sampler_idle_s) for lab in labs)
+            )
             used = [threads_cpu_seconds(pid) - then for pid, then in zip(pids, before, strict=True)]
             costs.append((used[0] - used[1]) / sizes.sampler_idle_s * 1000)
     return costs
