@@ -5,12 +5,13 @@ named, so it samples its lanes while it serves) and one with no collector (it sa
 see `playground/lab/sampler.py`), serve the same closed-loop load side by side: at the same
 time, both pinned to one core, the harness on the others. Each round counts each lab's CPU,
 every thread's to the nanosecond, from before the load until the sampler has gone idle again
-after it, so the sampler's lingering second is paid for too.
+after it, so the sampler's linger is paid for too.
 
 Why side by side: this host's cores swing between two paces, 1.6 times apart, every few seconds
-(`playground/lab/calibrate.py`, `Pace`). Labs taking turns each met a different pace: two
-silent labs compared turn by turn read from 0.90 to 1.01. On one core at the same time, both
-meet the same pace, and what is left is what sampling costs, at the playground's own rate.
+(docs/benchmarks.md, "Every core of this machine runs at one of two paces"). Labs taking turns
+each met a different pace: two silent labs compared turn by turn read from 0.90 to 1.01. On one
+core at the same time, both meet the same pace, and what is left is what sampling costs, at the
+playground's own rate.
 A control pair of two silent labs, measured the same way first, shows the method's own bias:
 the lab started first reads about 1% more than the other in most runs, though both are the same.
 The cost judged is the sampled lab's extra less that bias.
@@ -164,11 +165,11 @@ async def _idle_cost(sizes: Sizes) -> list[float]:
         labs = (sampled, silent)
         pids = [lab.pid for lab in labs if lab.pid is not None]
         assert len(pids) == len(labs), "a lab has no process"
+        # One request waiting on each: the sampled lab samples all the while, and does nothing
+        # else.
+        held = round(sizes.sampler_idle_s * 1000)
         for _ in range(sizes.sampler_idle_rounds):
             before = [threads_cpu_seconds(pid) for pid in pids]
-            # One request waiting on each: the sampled lab samples all the while, and does
-            # nothing else.
-            held = round(sizes.sampler_idle_s * 1000)
             await asyncio.gather(
                 *(_sleeps(lab, held, Burst(requests=1), sizes.sampler_idle_s) for lab in labs)
             )

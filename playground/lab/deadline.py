@@ -2,10 +2,11 @@
 
 The lanes' watchdog must act when the event loop has not ticked for a while, and only then. A
 thread that wakes every so often to look takes the GIL from the busy loop each time. A Linux
-`timerfd` does not: the loop pushes it back at each tick with one system call, and the watchdog
-sleeps in `read` until it fires, which it never does while the loop ticks. Python wraps timerfd
-from 3.13 (`os.timerfd_create`); this calls it through `ctypes` for 3.11 and 3.12. Where there is
-no timerfd, the watchdog looks every `every_s` while the deadline is armed, as before it had one.
+`timerfd` does not: the loop pushes it back at each send with one system call, and the watchdog
+sleeps in `read` until it fires, which it never does while the loop keeps sending. Python wraps
+timerfd from 3.13 (`os.timerfd_create`); this calls it through `ctypes` for 3.11 and 3.12. Where
+there is no timerfd, the watchdog looks every `every_s` while the deadline is armed, as before it
+had one.
 """
 
 from __future__ import annotations
