@@ -250,7 +250,7 @@ SCENARIO = Scenario(
                 "`aiosqlite` gives each connection a thread of its own and awaits it, so with a "
                 "connection per request every query waits at once and the loop serves others "
                 "meanwhile. A connection per request costs a thread and a connect each time, "
-                "which shows when a hundred open at once."
+                "which shows when many open at once."
             ),
             model=models.unlimited(_query_s, loop=(AIOSQLITE_CONNECTION,)),
             model_text="ceil(N / C) × query, each after its connection's thread has started",

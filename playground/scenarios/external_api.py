@@ -32,8 +32,10 @@ from playground.scenarios import models
 from playground.scenarios.base import Param, Scenario, Variant
 from playground.upstream import MAX_LATENCY_MS, MIN_LATENCY_MS
 
-# httpx's default pool: at most 100 connections per client.
 HTTPX_MAX_CONNECTIONS = 100
+POOL_LIMITS = httpx.Limits(max_connections=HTTPX_MAX_CONNECTIONS, max_keepalive_connections=20)
+"""httpx's own defaults, stated: the shared clients are built with them, and the texts name
+the pool's size."""
 
 
 def sync(latency_ms: int, client: Annotated[httpx.Client, Depends(shared_client)]) -> Any:
@@ -141,8 +143,12 @@ class LabClients:
 
     def _open(self, upstream: Upstream) -> None:
         self.upstream = upstream
-        self.client = httpx.Client(base_url=upstream.url, headers=upstream.headers)
-        self.async_client = httpx.AsyncClient(base_url=upstream.url, headers=upstream.headers)
+        self.client = httpx.Client(
+            base_url=upstream.url, headers=upstream.headers, limits=POOL_LIMITS
+        )
+        self.async_client = httpx.AsyncClient(
+            base_url=upstream.url, headers=upstream.headers, limits=POOL_LIMITS
+        )
 
     async def close(self) -> None:
         self.client.close()
@@ -273,7 +279,8 @@ SCENARIO = Scenario(
             ),
             model=models.threadpool(_latency_s, at_most=HTTPX_MAX_CONNECTIONS, loop=(SYNC_CALL,)),
             model_text=(
-                "ceil(N / min(C, threadpool = {threadpool}, httpx's 100 connections)) × latency"
+                "ceil(N / min(C, threadpool = {threadpool}, "
+                f"httpx's {HTTPX_MAX_CONNECTIONS} connections)) × latency"
             ),
         ),
         Variant(
@@ -284,15 +291,15 @@ SCENARIO = Scenario(
             explanation=(
                 "One `AsyncClient`, opened with the lab and closed in its lifespan, shared by "
                 "every request: calls wait side by side on the loop, reusing connections, up "
-                "to the client's pool of 100. Past that they queue for a connection. httpx's "
-                "pool walks its connections at every call, so a call costs more CPU the more "
-                "it holds: {httpx_pooled_call_ms:.1f} ms here with all 100 in use, as the lab "
-                "timed it at its start."
+                f"to the client's pool of {HTTPX_MAX_CONNECTIONS}. Past that they queue for a "
+                "connection. httpx's pool walks its connections at every call, so a call costs "
+                "more CPU the more it holds: {httpx_pooled_call_ms:.1f} ms here with all "
+                f"{HTTPX_MAX_CONNECTIONS} in use, as the lab timed it at its start."
             ),
             model=models.per_worker(
                 HTTPX_MAX_CONNECTIONS, "pooled connection", _latency_s, loop=(POOLED_CALL,)
             ),
-            model_text="ceil(N / min(C, 100 pooled connections)) × latency",
+            model_text=f"ceil(N / min(C, {HTTPX_MAX_CONNECTIONS} pooled connections)) × latency",
         ),
         Variant(
             id="async-new-client",
@@ -303,12 +310,12 @@ SCENARIO = Scenario(
                 "A new `AsyncClient` in every request: no pool limit, but a new connection every "
                 "time, and building a client loads the TLS certificates, about "
                 "{async_client_build_ms:.0f} ms of CPU here (the lab timed it at its start) even "
-                "for plain http. That CPU runs on the event loop, one client at a time: 100 "
-                "requests spend 100 times that building clients, and the bystander waits. The "
+                "for plain http. That CPU runs on the event loop, one client at a time: N "
+                "requests spend N times that building clients, and the bystander waits. The "
                 "model counts it, one client after another on the loop: that is the lesson."
             ),
             model=models.unlimited(_latency_s, loop=(NEW_CLIENT_CALL,)),
-            partial="that building a client slows down while a hundred others are alive at once",
+            partial="that building a client slows down while the rest of the burst are alive",
             model_text="ceil(N / C) × latency, each after its client was built on the loop",
         ),
         Variant(
