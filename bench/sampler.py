@@ -29,10 +29,9 @@ import contextlib
 import os
 import statistics
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 from bench.report import Measure, Row
-from bench.servers import threads_cpu_seconds
+from bench.servers import pin_threads, threads_cpu_seconds
 from bench.sizes import Sizes
 from playground.harness import Limits, Recording, Target, fire
 from playground.lab.sampler import LAG_INTERVAL_S, LINGER_S
@@ -66,13 +65,6 @@ async def _lab(sampled: bool) -> AsyncIterator[LabSupervisor]:
         yield supervisor
     finally:
         await supervisor.stop()
-
-
-def _pin(pid: int, cores: set[int]) -> None:
-    """Every thread of `pid` (and the threads it starts from now on) onto `cores`."""
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with contextlib.suppress(ProcessLookupError):
-            os.sched_setaffinity(int(task.name), cores)
 
 
 @contextlib.contextmanager
@@ -141,7 +133,7 @@ async def _rounds(
         assert len(pids) == len(labs), "a lab has no process"
         if pinned:
             for pid in pids:
-                _pin(pid, {LAB_CORE})
+                pin_threads(pid, {LAB_CORE})
         await asyncio.gather(*(_load(lab, sizes, 1.0) for lab in labs))  # warm up
         for turn in range(sizes.sampler_rounds):
             await asyncio.sleep(SETTLE_S)  # whatever came before has wound down

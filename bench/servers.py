@@ -60,6 +60,13 @@ def threads_cpu_seconds(pid: int) -> float:
     return total_ns / 1e9
 
 
+def pin_threads(pid: int, cores: set[int]) -> None:
+    """Every thread of `pid` (and the threads they start from now on) onto `cores`."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(ProcessLookupError):
+            os.sched_setaffinity(int(task.name), cores)
+
+
 def memory_kib(pid: int) -> dict[str, int]:
     """VmRSS (now) and VmHWM (the peak since the process started), in KiB."""
     found = {}

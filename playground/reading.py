@@ -21,6 +21,7 @@ from playground.stats import handler_intervals, max_overlap, percentile
 
 __all__ = [
     "CPU_BUSY_SHARE",
+    "CPU_WAIT_SHARE",
     "LAG_MAX_MS",
     "LAG_MEDIAN_MS",
     "MIN_FULL_S",
@@ -37,6 +38,12 @@ CPU_BUSY_SHARE = 0.9
 """CPU is at its limit when its 90th percentile reaches 90% of a core (or of every core), as
 clinic.js doctor judges a CPU busy (`analysis/analyse-cpu.js`): a sampled percentage jitters
 below the true 100%, and the top tenth of samples may be start-up or tail."""
+CPU_WAIT_SHARE = 0.1
+"""The loop's wait for a core is named when it waited a tenth of the run: the run's times are
+then stretched by as much, which no model of the lab's own work predicts."""
+WAIT_EXPLAINS_LAG = 0.5
+"""A flagged loop is said to be waiting for a core, not busy, when at least half of the time
+it was late it was ready to run but had no core: the kernel counted that half as a wait."""
 MIN_FULL_S = 5 * GAUGE_INTERVAL_S
 """A pool counts as full once every slot was taken for this long: five gauge reads in a row.
 A single read at the ceiling is a moment's coincidence, not a queue."""
@@ -114,6 +121,14 @@ def _p90(samples: Iterable[LaneSample], until_s: float) -> float | None:
     return max((percentile([s["value"] for s in g], 90) for g in groups), default=None)
 
 
+def _waited_s(samples: Iterable[LaneSample], run_s: float, until_s: float) -> float:
+    """Seconds of the run the loop's thread waited for a core, in the process that waited most:
+    each sample is the share of the moment before it."""
+    groups = _by_process(samples, until_s).values()
+    shares = [statistics.fmean(s["value"] for s in group) / 100 for group in groups if group]
+    return max(shares, default=0.0) * run_s
+
+
 def _one_at_a_time(rows: Sequence[RequestRow]) -> bool:
     """Several requests, and no two in the handler at once in any lab process: the mark of
     a handler that keeps its event loop to itself."""
@@ -152,7 +167,7 @@ def _pool(
     full = _full_s(samples, ceiling, until_s)
     if ceiling <= 0 or full < MIN_FULL_S:
         return None
-    every = "The only" if ceiling == 1 else f"All {ceiling:,}"
+    every = {1: "The only", 2: "Both"}.get(ceiling, f"All {ceiling:,}")
     return Reading(lane=kind, alarm=True, text=f"{every} {what} busy for {_s(full)}: {then}.")
 
 
@@ -180,9 +195,20 @@ def read_run(
     cpu = _p90(lanes.get("cpu_percent", ()), until_s)
     cores = lab.cores if lab is not None else 1
     cpu_bound = cpu is not None and cpu >= 100 * CPU_BUSY_SHARE
+    waited_s = _waited_s(lanes.get("cpu_wait_percent", ()), run_s, until_s)
+    whose = (
+        "the lab's own processes had every core"
+        if cpu is not None and cpu >= 100 * CPU_BUSY_SHARE * cores
+        else "other programs on this machine had the cores"
+    )
+    waiting = f"its thread was ready to run but waited for a core for {_share(waited_s, run_s)} "
+    waiting_told = False
 
     if loop is not None and loop.flagged:
-        if cpu_bound and threads > 0:
+        if waited_s >= WAIT_EXPLAINS_LAG * loop.blocked_s:
+            why = f"{waiting}of the run: {whose}"
+            waiting_told = True
+        elif cpu_bound and threads > 0:
             why = "threads running Python code held the GIL the loop needs to run"
         elif _one_at_a_time(rows) and cpu_bound:
             why = "CPU work inside `async def`: the loop runs nothing else until it returns"
@@ -259,6 +285,17 @@ def read_run(
             )
         )
 
+    waited_long = run_s > 0 and waited_s >= CPU_WAIT_SHARE * run_s
+    if waited_long and not waiting_told:
+        readings.append(
+            Reading(
+                lane="cpu_wait_percent",
+                alarm=True,
+                text=f"The event loop waited for a core for {_share(waited_s, run_s)} of the "
+                f"run: {whose}, and every time here includes that wait.",
+            )
+        )
+
     read = _mean_ms((row["sent_s"], row["arrived_s"]) for row in answered)
     if read is not None and read >= SLOW_READ_MS:
         cause = (
@@ -266,6 +303,7 @@ def read_run(
             if loop is not None and loop.flagged
             else f"the lab took that long to accept and read "
             f"{_plural(len(rows), 'new connection', 'new connections')}"
+            + (", waiting for a core part of the time" if waited_long else "")
         )
         readings.append(
             Reading(

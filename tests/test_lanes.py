@@ -7,11 +7,15 @@ the same load written with `await`: ratios and counts, never a time bound.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from bench.servers import pin_threads
 from playground.lab.contract import Contract
 from playground.lab.sampler import (
     GAUGE_INTERVAL_S,
@@ -150,6 +154,7 @@ def _samples_while_a_request_waits(variant: str) -> dict[str, int]:
             lab.client() as client,
             ThreadPoolExecutor(1) as request,
         ):
+            _until_quiet(collector)  # the sampler idle: the request must wake it
             answer = request.submit(client.get, f"/s/sleep/{variant}", params={"delay_ms": 1_000})
             taken: list[tuple[str, float]] = []
             with contextlib.suppress(TimeoutError):
@@ -177,3 +182,49 @@ def test_the_watchdog_sends_the_gauges_and_the_cpu_while_the_loop_is_blocked() -
     assert counts["loop_lag_ms"] == 0, counts  # the loop is stuck in `time.sleep`
     assert counts["threadpool_busy"] >= 0.5 / SEND_INTERVAL_S, counts
     assert counts["cpu_percent"] >= 0.5 / SEND_INTERVAL_S, counts
+
+
+def _until_quiet(collector: socket.socket) -> None:
+    """Read what the lab sends until it sends nothing for the collector's timeout."""
+    with contextlib.suppress(TimeoutError):
+        while True:
+            collector.recv(65_536)
+
+
+def _loop_waits_while_computing(client: Any, collector: socket.socket) -> float:
+    """The mean `cpu_wait_percent` a lab sent while one request computed on its loop."""
+    _until_quiet(collector)
+    stamps = client.get("/s/cpu/async-blocking", params={"work_ms": 400}).json()["lab"]
+    waits: list[float] = []
+    with contextlib.suppress(TimeoutError):
+        while True:
+            _, samples = decode(collector.recv(65_536))
+            waits += [
+                value
+                for lane, at, value in samples
+                if lane == "cpu_wait_percent" and stamps["began"] <= at <= stamps["ended"]
+            ]
+    assert waits, "no cpu_wait_percent samples while the request computed"
+    return sum(waits) / len(waits)
+
+
+def test_the_wait_lane_rises_when_another_program_takes_the_loops_core() -> None:
+    core = max(os.sched_getaffinity(0))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as collector:
+        collector.bind((LOOPBACK, 0))
+        collector.settimeout(0.5)
+        contract = Contract(secret=helpers.SECRET, lanes=f"{LOOPBACK}:{collector.getsockname()[1]}")
+        with helpers.started("playground.lab", contract, "/info") as lab, lab.client() as client:
+            pin_threads(lab.process.pid, {core})
+            alone = _loop_waits_while_computing(client, collector)
+            hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            try:
+                pin_threads(hog.pid, {core})
+                shared = _loop_waits_while_computing(client, collector)
+            finally:
+                hog.kill()
+                hog.wait()
+    # Sharing its core with a program that never sleeps, the computing loop runs about half
+    # the time and waits the other half; alone, it waits only for whatever else passes by.
+    assert shared >= 25, (shared, alone)
+    assert shared >= alone + 15, (shared, alone)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from playground.lab.sampler import LAG_INTERVAL_S
+from playground.lab.sampler import CPU_WINDOW_S, LAG_INTERVAL_S
 from playground.reading import LAG_MAX_MS
 from tests.conftest import Playground, burst, start_playground
 
@@ -134,6 +134,14 @@ def test_lanes_sit_under_a_finished_run_labelled_in_words_with_the_labs_threadpo
 
     reading = page.locator(".summary .reading")
     expect(reading).to_contain_text(f"All {THREADPOOL} threadpool tokens were busy for")
+
+    # A CPU reading is a share of the window that ended at it: drawn back over that window.
+    windows = page.evaluate(
+        "() => Object.fromEntries(document.querySelector('.timeline').timeline.lanes"
+        ".filter((l) => l.series).map((l) => [l.series, l.windowS]))"
+    )
+    assert windows["cpu_percent"] == windows["cpu_wait_percent"] == CPU_WINDOW_S, windows
+    assert windows["threadpool_busy"] is None and windows["loop_lag_ms"] is None, windows
 
 
 def test_a_blocking_run_paints_four_phases_and_reads_as_a_blocked_loop(

@@ -7,8 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from playground.lab.info import LabInfo
-from playground.lab.sampler import GAUGE_INTERVAL_S, LAG_INTERVAL_S
-from playground.reading import LAG_MAX_MS, LAG_MEDIAN_MS, MIN_FULL_S, SLOW_READ_MS, read_run
+from playground.lab.sampler import GAUGE_INTERVAL_S, LAG_INTERVAL_S, SEND_INTERVAL_S
+from playground.reading import (
+    CPU_WAIT_SHARE,
+    LAG_MAX_MS,
+    LAG_MEDIAN_MS,
+    MIN_FULL_S,
+    SLOW_READ_MS,
+    read_run,
+)
 from playground.schemas import LaneSample, Reading, RequestRow, Summary
 from tests.conftest import Playground, burst
 
@@ -93,7 +100,13 @@ def quiet_lanes(run_s: float) -> dict[str, list[LaneSample]]:
         "executor_busy": gauge([0] * ticks),
         "process_pool_busy": gauge([0] * ticks),
         "cpu_percent": gauge([12.0] * ticks),
+        "cpu_wait_percent": waits(0.0, run_s),
     }
+
+
+def waits(percent: float, run_s: float) -> list[LaneSample]:
+    """The loop's wait for a core, as the sampler sends it: a share with each CPU reading."""
+    return series([percent] * int(run_s / SEND_INTERVAL_S), SEND_INTERVAL_S, SEND_INTERVAL_S)
 
 
 def lanes_read(readings: list[Reading]) -> list[str]:
@@ -146,6 +159,60 @@ def test_a_loop_lagging_while_handlers_overlap_is_blamed_on_its_own_work() -> No
     assert "blocking call" not in loop["text"]
 
 
+def test_a_loop_late_for_want_of_a_core_is_not_blamed_on_its_own_work() -> None:
+    # The same lagging loop, but its thread waited for a core 60% of the run.
+    lanes = quiet_lanes(1.0)
+    lanes["loop_lag_ms"] = series([1.0] * 20 + [120.0], LAG_INTERVAL_S)
+    lanes["cpu_wait_percent"] = waits(60.0, 1.0)
+    rows = [row(i, 0.0, 0.05, 0.05, 0.9, 1.0) for i in range(100)]
+    readings = read_run(rows, lanes, lab(), summary(1.0))
+    (loop,) = [r for r in readings if r["lane"] == "loop_lag_ms"]
+    assert "ready to run but waited for a core for 60% of the run" in loop["text"]
+    assert "other programs on this machine had the cores" in loop["text"]
+    assert "accepting" not in loop["text"]
+    assert "cpu_wait_percent" not in lanes_read(readings)  # said once
+
+
+def test_a_loop_that_waited_a_tenth_of_the_run_for_a_core_is_named_however_low_its_lag() -> None:
+    def named(percent: float) -> list[Reading]:
+        lanes = quiet_lanes(1.0)
+        lanes["cpu_wait_percent"] = waits(percent, 1.0)
+        readings = read_run(quick_rows(10, 1.0), lanes, lab(), summary(1.0))
+        return [r for r in readings if r["lane"] == "cpu_wait_percent"]
+
+    (wait,) = named(100 * CPU_WAIT_SHARE * 2)
+    assert wait["alarm"]
+    assert "waited for a core for 20% of the run" in wait["text"]
+    assert "every time here includes that wait" in wait["text"]
+    assert named(100 * CPU_WAIT_SHARE / 2) == []
+
+
+def test_requests_slow_to_be_read_while_the_loop_waited_for_a_core_say_so() -> None:
+    def connecting(percent: float) -> str:
+        lanes = quiet_lanes(1.0)
+        lanes["cpu_wait_percent"] = waits(percent, 1.0)
+        rows = quick_rows(10, 1.0, read_ms=2 * SLOW_READ_MS)
+        (read,) = [
+            r for r in read_run(rows, lanes, lab(), summary(1.0)) if r["lane"] == "connecting"
+        ]
+        return read["text"]
+
+    assert connecting(100 * CPU_WAIT_SHARE * 2).endswith(
+        "10 new connections, waiting for a core part of the time."
+    )
+    assert connecting(0).endswith("10 new connections.")
+
+
+def test_a_loop_waiting_while_the_labs_own_processes_fill_every_core_says_so() -> None:
+    lanes = quiet_lanes(1.0)
+    lanes["cpu_percent"] = gauge([198.0] * 50)
+    lanes["process_pool_busy"] = gauge([2] * 50)
+    lanes["cpu_wait_percent"] = waits(30.0, 1.0)
+    readings = read_run(quick_rows(10, 1.0), lanes, lab(cores=2), summary(1.0))
+    (wait,) = [r for r in readings if r["lane"] == "cpu_wait_percent"]
+    assert "the lab's own processes had every core" in wait["text"]
+
+
 def test_the_loop_thresholds_are_clinics_median_and_max() -> None:
     def flagged(lags: list[float]) -> bool:
         lanes = quiet_lanes(1.0)
@@ -195,7 +262,7 @@ def test_a_full_process_pool_on_every_core_says_the_machine_is_the_limit() -> No
     lanes["cpu_percent"] = gauge([196.0] * 100)
     readings = read_run(quick_rows(10, 2.0), lanes, lab(processes=2, cores=2), summary(2.0))
     assert lanes_read(readings) == ["process_pool_busy", "cpu_percent"]
-    assert readings[0]["text"].startswith("All 2 process pool workers were busy for 2.0 s")
+    assert readings[0]["text"].startswith("Both process pool workers were busy for 2.0 s")
     assert "196% — all 2 cores busy" in readings[1]["text"]
 
 

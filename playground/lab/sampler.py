@@ -8,7 +8,11 @@ samples, on the `time.perf_counter()` clock its timing stamps use:
 - `executor_busy`: threads of the loop's default executor at work (`run_in_executor(None, …)`,
   `asyncio.to_thread`), counted by the `CountingThreadPoolExecutor` installed in its place;
 - `process_pool_busy`: workers of the `CountingProcessPoolExecutor`s at work;
-- `cpu_percent`: CPU of this process and its multiprocessing children (100 = one core).
+- `cpu_percent`: CPU of this process and its multiprocessing children (100 = one core);
+- `cpu_wait_percent`: the share of the time the event loop's thread was ready to run but
+  waited for a core, other programs (a browser, the harness) having them all: the kernel's
+  run-queue delay of that thread (`/proc/.../schedstat`). A loop late for this reason is not
+  busy with its own work.
 
 The loop samples, and sends: its lag probe wakes every `LAG_INTERVAL_S` anyway, reads the pool
 gauges every `GAUGE_EVERY` ticks, and every `SEND_EVERY` ticks reads the CPU and sends what it
@@ -58,7 +62,14 @@ __all__ = [
     "lab_sampler",
 ]
 
-LANES = ("loop_lag_ms", "threadpool_busy", "executor_busy", "process_pool_busy", "cpu_percent")
+LANES = (
+    "loop_lag_ms",
+    "threadpool_busy",
+    "executor_busy",
+    "process_pool_busy",
+    "cpu_percent",
+    "cpu_wait_percent",
+)
 LAG_INTERVAL_S = 0.01
 GAUGE_EVERY = 2
 """The pool gauges are read every this many lag ticks."""
@@ -106,7 +117,9 @@ def decode(data: bytes) -> tuple[int, list[tuple[str, float, float]]]:
     return pid, samples
 
 
-LOOP_LAG, THREADPOOL_BUSY, EXECUTOR_BUSY, PROCESS_POOL_BUSY, CPU_PERCENT = range(len(LANES))
+LOOP_LAG, THREADPOOL_BUSY, EXECUTOR_BUSY, PROCESS_POOL_BUSY, CPU_PERCENT, CPU_WAIT = range(
+    len(LANES)
+)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -236,15 +249,46 @@ def _process_seconds(pid: int) -> float | None:
         return None
 
 
-class _CpuMeter:
-    """CPU of this process and its multiprocessing children, as a share of one core."""
+class _RunDelay:
+    """Seconds one thread of this process has spent ready to run, waiting for a core, as the
+    kernel counts it (the second figure of its `schedstat`); not `counted` where the kernel
+    does not count it (no `/proc`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, thread_id: int) -> None:
+        try:
+            self._fd = os.open(f"/proc/self/task/{thread_id}/schedstat", os.O_RDONLY)
+        except OSError:
+            self._fd = -1
+
+    @property
+    def counted(self) -> bool:
+        return self._fd >= 0
+
+    def seconds(self) -> float:
+        if self._fd < 0:
+            return 0.0
+        try:
+            return int(os.pread(self._fd, 64, 0).split()[1]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+class _CpuMeter:
+    """CPU of this process and its multiprocessing children, as a share of one core; and how
+    long the loop's thread waited for a core, as a share of the same window."""
+
+    def __init__(self, loop_waits: _RunDelay) -> None:
         self.total = 0.0
-        self.own = time.process_time()
+        self.loop_waits = loop_waits
         self.children: dict[int, float] = {}
-        self._refresh_children(perf_counter())  # what they used before now is not counted
-        self.window: deque[tuple[float, float]] = deque()
+        now, self.own, _ = self._read(children_too=False)
+        self._refresh_children(now)  # what they used before now is not counted
+        self.window = deque([(now, self.total, loop_waits.seconds())])
 
     def _refresh_children(self, now: float) -> None:
         self.refreshed = now
@@ -265,11 +309,12 @@ class _CpuMeter:
         own, now = map(operator.call, (time.process_time, perf_counter))
         return now, own, children
 
-    def percent(self) -> tuple[float, float] | None:
-        """When, and the CPU's share of the window up to then; None while the window is too
-        short."""
+    def percent(self) -> tuple[float, float, float] | None:
+        """When, and the CPU's and the loop's wait's shares of the window up to then; None
+        while the window is too short."""
         children_too = _process_pools_touched()
         now, own, children = self._read(children_too)
+        waited = self.loop_waits.seconds()
         self.total += own - self.own
         self.own = own
         for pid, seconds in children.items():
@@ -280,13 +325,14 @@ class _CpuMeter:
             self.children[pid] = seconds
         if children_too and now - self.refreshed >= CHILDREN_REFRESH_S:
             self._refresh_children(now)
-        self.window.append((now, self.total))
+        self.window.append((now, self.total, waited))
         while len(self.window) > 1 and now - self.window[1][0] >= CPU_WINDOW_S:
             self.window.popleft()
-        (since, total_then) = self.window[0]
+        (since, total_then, waited_then) = self.window[0]
         if now - since < CPU_WINDOW_S / 2:
             return None  # not enough of a window yet
-        return now, 100 * (self.total - total_then) / (now - since)
+        share = 100 / (now - since)
+        return now, share * (self.total - total_then), share * (waited - waited_then)
 
 
 class _Sampler:
@@ -305,7 +351,8 @@ class _Sampler:
         self.executor = executor
         self.pid = os.getpid()
         self.samples: deque[Sample] = deque()  # appended by the loop, and by the watchdog
-        self.cpu = _CpuMeter()
+        self.loop_waits = _RunDelay(threading.get_native_id())
+        self.cpu = _CpuMeter(self.loop_waits)
         self.sending = threading.Lock()
         """Held to read the CPU and send: by the loop, or by the watchdog while it is blocked."""
         self.loop = asyncio.get_running_loop()
@@ -321,18 +368,19 @@ class _Sampler:
         self.thread = threading.Thread(target=self._watchdog, name="lanes watchdog", daemon=True)
 
     def wake(self) -> None:
-        """A request arrived: if the lag probe sleeps, it starts again."""
+        """A request arrived: if the lag probe sleeps, it starts again, and the watchdog is
+        armed at once, for a request that blocks the loop before the probe can run."""
         if self.tick is None:
             self.woken_at = perf_counter()
+            with self.sending:
+                self.cpu = _CpuMeter(self.loop_waits)  # the window starts again, after idling
+            self.deadline.push()
             self.tick = self.loop.call_soon(self._woken)
 
     def _woken(self) -> None:
         # Waking is a callback due when the first request came: if the requests of that batch
         # blocked the loop, it runs late by their whole block.
-        now = perf_counter()
-        with self.sending:
-            self.cpu = _CpuMeter()  # the window starts again: nothing was read while idle
-            self.ticked_at = now
+        now = self.ticked_at = perf_counter()
         self.deadline.push()
         self.samples.append((LOOP_LAG, now, round((now - self.woken_at) * 1e3, 2)))
         self._read_gauges(now)
@@ -377,8 +425,10 @@ class _Sampler:
         with self.sending:
             cpu = self.cpu.percent()
             if cpu is not None:
-                at, percent = cpu
+                at, percent, waiting = cpu
                 self.samples.append((CPU_PERCENT, at, round(percent, 1)))
+                if self.loop_waits.counted:
+                    self.samples.append((CPU_WAIT, at, round(waiting, 1)))
             while self.samples:
                 batch = [self.samples.popleft() for _ in range(min(len(self.samples), MAX_BATCH))]
                 with contextlib.suppress(OSError):  # nobody listening: the samples are dropped
@@ -403,6 +453,7 @@ class _Sampler:
         self.deadline.close()
         self.send_all()
         self.socket.close()
+        self.loop_waits.close()
 
 
 def _collector_address(value: str | None) -> tuple[str, int] | None:

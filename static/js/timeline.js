@@ -14,8 +14,10 @@ const ofCeiling = (size, lab) => (Number.isFinite(size) ? ` (of ${size}${perWork
 /**
  * The counter lanes a run may carry in `lanes`, by series name: what each counts, in words
  * (`label({lab, facts})`: the lab's pool sizes from `data-lab`, the sampler's facts from
- * `data-lanes`), its colour (a CSS variable), its ceiling from the lab's pool sizes, and
- * `lookback` for a lane whose value (ms) is how long something lasted until its sample.
+ * `data-lanes`), its colour (a CSS variable), its ceiling from the lab's pool sizes,
+ * `lookback` for a lane whose value (ms) is how long something lasted until its sample,
+ * `windowed` for one whose value is a share of the sampler's CPU window that ended at it, and
+ * `quietBelow` for one that folds, quiet, while it stays under a level the reading ignores.
  */
 export const COUNTERS = [
   { series: "loop_lag_ms", colour: "--c-lane-lag", lookback: true,
@@ -27,8 +29,11 @@ export const COUNTERS = [
     label: ({ lab }) => `default executor threads at work${ofCeiling(lab.default_executor, lab)}: run_in_executor, to_thread` },
   { series: "process_pool_busy", colour: "--c-lane-processes", ceiling: (lab) => lab.processes,
     label: ({ lab }) => `process pool workers at work${ofCeiling(lab.processes, lab)}` },
-  { series: "cpu_percent", colour: "--c-lane-cpu", ceiling: (lab) => lab.cores * 100,
+  { series: "cpu_percent", colour: "--c-lane-cpu", ceiling: (lab) => lab.cores * 100, windowed: true,
     label: ({ lab }) => `lab CPU (% of one core${Number.isFinite(lab.cores) ? `; ${lab.cores} cores = ${lab.cores * 100}%` : ""})` },
+  { series: "cpu_wait_percent", colour: "--c-lane-wait", ceiling: () => 100, windowed: true,
+    quietBelow: (facts) => facts.cpu_wait_named_percent,
+    label: () => "event loop waiting for a core (% of the time): every core taken by other work" },
 ];
 
 /** What the sampler states of itself (`data-lanes` of the run's lanes), or `{}`. */
@@ -59,11 +64,16 @@ export const LANES = [
   ...COUNTERS.map((counter) => ({
     name: counter.series,
     present: (model) => model.lanes.has(counter.series),
-    create: ({ root, lab }) => new CounterLane({
-      ...counter,
-      label: counter.label({ lab, facts: laneFacts(root) }),
-      ceiling: counter.ceiling?.(lab) ?? null,
-    }),
+    create: ({ root, lab }) => {
+      const facts = laneFacts(root);
+      return new CounterLane({
+        ...counter,
+        label: counter.label({ lab, facts }),
+        ceiling: counter.ceiling?.(lab) ?? null,
+        windowS: counter.windowed ? facts.cpu_window_ms / 1000 : null,
+        quietBelow: counter.quietBelow?.(facts) ?? 0,
+      });
+    },
   })),
 ];
 

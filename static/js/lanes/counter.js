@@ -20,16 +20,54 @@ function byProcess(series) {
   return [...groups.values()];
 }
 
+/** A gauge's step line: each reading holds from its sample until the next. */
+function stepForward(points, x, y) {
+  const path = new Path2D();
+  path.moveTo(x(points[0].at_s), y(points[0].value));
+  for (let n = 1; n < points.length; n += 1) {
+    path.lineTo(x(points[n].at_s), y(points[n - 1].value));
+    path.lineTo(x(points[n].at_s), y(points[n].value));
+  }
+  return { path, from: points[0].at_s };
+}
+
+/**
+ * A windowed share's step line: each reading covers the time since the sample before it (the
+ * first, `windowS` before it). A gap of more than two windows is the sampler idle: drawn at 0.
+ */
+function stepBack(points, windowS, x, y) {
+  const path = new Path2D();
+  const from = points[0].at_s - windowS;
+  path.moveTo(x(from), y(points[0].value));
+  path.lineTo(x(points[0].at_s), y(points[0].value));
+  for (let n = 1; n < points.length; n += 1) {
+    const start = Math.max(points[n - 1].at_s, points[n].at_s - 2 * windowS);
+    if (start > points[n - 1].at_s) {
+      path.lineTo(x(points[n - 1].at_s), y(0));
+      path.lineTo(x(start), y(0));
+    }
+    path.lineTo(x(start), y(points[n].value));
+    path.lineTo(x(points[n].at_s), y(points[n].value));
+  }
+  return { path, from };
+}
+
 export class CounterLane {
   /**
    * `series`: the lane's name in the run's `lanes`; `label` says what it counts, in words;
    * `colour`: a CSS variable; `ceiling`: a value drawn as a dashed line, or null;
    * `lookback`: each value is a span in ms ending at its sample (the loop's stalls), drawn
-   * as a block over that span instead of a step line.
+   * as a block over that span instead of a step line;
+   * `windowS`: each value is a share of the window of about this many seconds that ended at
+   * its sample (the CPU), drawn back over that window instead of forward to the next sample;
+   * `quietBelow`: the lane is quiet while every value stays under it (by default: at 0).
    */
-  constructor({ series, label, colour = "--c-lane", ceiling = null, lookback = false }) {
+  constructor({
+    series, label, colour = "--c-lane", ceiling = null, lookback = false, windowS = null, quietBelow = 0,
+  }) {
     this.series = series;
     this.lookback = lookback;
+    this.windowS = Number.isFinite(windowS) && windowS > 0 ? windowS : null;
     this.label = label;
     this.colour = colour;
     this.ceiling = Number.isFinite(ceiling) && ceiling > 0 ? ceiling : null;
@@ -40,6 +78,8 @@ export class CounterLane {
     this.canvas.className = "lane-canvas";
     this.canvas.setAttribute("aria-label", label);
     this.element.dataset.label = label;
+    this.quietBelow = Number.isFinite(quietBelow) && quietBelow > 0 ? quietBelow : 0;
+    this.element.dataset.quietText = this.quietBelow ? `under ${formatValue(this.quietBelow)} throughout` : "0 throughout";
     this.element.append(this.canvas);
     this.drawn = { points: 0, ymax: 0, ceiling: this.ceiling };
   }
@@ -47,8 +87,12 @@ export class CounterLane {
   draw(scene) {
     const { layout, colours } = scene;
     const series = scene.model.lanes.get(this.series) ?? [];
-    // Quiet: sampled, and never off zero. Presenter mode folds such a lane to one line of text.
-    this.element.toggleAttribute("data-quiet", series.length > 0 && series.every((point) => point.value === 0));
+    // Quiet: sampled, and never off zero (or under `quietBelow`). Presenter mode folds such a lane
+    // to one line of text.
+    const quiet = this.quietBelow
+      ? (point) => point.value < this.quietBelow
+      : (point) => point.value === 0;
+    this.element.toggleAttribute("data-quiet", series.length > 0 && series.every(quiet));
     const { context: g, width, height } = fitCanvas(this.canvas);
     const box = plotBox(width, height, layout.lane);
     const x = timeToX(scene.seconds, box);
@@ -85,21 +129,16 @@ export class CounterLane {
       }
     }
     for (const points of this.lookback ? [] : byProcess(series)) {
-      const step = new Path2D();
-      step.moveTo(x(points[0].at_s), y(points[0].value));
-      for (let n = 1; n < points.length; n += 1) {
-        step.lineTo(x(points[n].at_s), y(points[n - 1].value));
-        step.lineTo(x(points[n].at_s), y(points[n].value));
-      }
-      const area = new Path2D(step);
+      const step = this.windowS === null ? stepForward(points, x, y) : stepBack(points, this.windowS, x, y);
+      const area = new Path2D(step.path);
       area.lineTo(x(points[points.length - 1].at_s), box.bottom);
-      area.lineTo(x(points[0].at_s), box.bottom);
+      area.lineTo(x(step.from), box.bottom);
       area.closePath();
       g.save();
       g.globalAlpha = 0.2;
       g.fill(area);
       g.restore();
-      g.stroke(step);
+      g.stroke(step.path);
     }
     g.restore();
 
