@@ -10,7 +10,6 @@ from markupsafe import Markup, escape
 from playground.guess import judge
 from playground.lab.sampler import CPU_WINDOW_S, LAG_INTERVAL_S
 from playground.load import LOAD_MODELS, stored_arrival
-from playground.reading import CPU_WAIT_SHARE
 
 _PACKAGE = Path(__file__).parent
 
@@ -45,7 +44,6 @@ def make_templates() -> Jinja2Templates:
     templates.env.globals["lane_facts"] = {
         "lag_timer_ms": round(LAG_INTERVAL_S * 1000),
         "cpu_window_ms": round(CPU_WINDOW_S * 1000),
-        "cpu_wait_named_percent": round(100 * CPU_WAIT_SHARE),
     }
     templates.env.globals["judge_guess"] = judge
     from playground.exports import FORMATS  # here: the exports read asset_dir from this module

@@ -135,13 +135,18 @@ def test_lanes_sit_under_a_finished_run_labelled_in_words_with_the_labs_threadpo
     reading = page.locator(".summary .reading")
     expect(reading).to_contain_text(f"All {THREADPOOL} threadpool tokens were busy for")
 
-    # A CPU reading is a share of the window that ended at it: drawn back over that window.
-    windows = page.evaluate(
+    # A CPU reading is a share of the window that ended at it: drawn back over that window,
+    # the loop's wait for a core as a band on top of it, one band point per CPU reading.
+    lanes = page.evaluate(
         "() => Object.fromEntries(document.querySelector('.timeline').timeline.lanes"
-        ".filter((l) => l.series).map((l) => [l.series, l.windowS]))"
+        ".filter((l) => l.series).map((l) => [l.series, {window: l.windowS, "
+        "stack: l.stack?.series ?? null, drawn: l.drawn}]))"
     )
-    assert windows["cpu_percent"] == windows["cpu_wait_percent"] == CPU_WINDOW_S, windows
-    assert windows["threadpool_busy"] is None and windows["loop_lag_ms"] is None, windows
+    assert "cpu_wait_percent" not in lanes, lanes
+    cpu = lanes["cpu_percent"]
+    assert cpu["window"] == CPU_WINDOW_S and cpu["stack"] == "cpu_wait_percent", cpu
+    assert cpu["drawn"]["stacked"] == len(run["lanes"]["cpu_wait_percent"]) > 0, cpu
+    assert lanes["threadpool_busy"]["window"] is None and lanes["loop_lag_ms"]["window"] is None
 
 
 def test_a_blocking_run_paints_four_phases_and_reads_as_a_blocked_loop(

@@ -20,7 +20,6 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from playground.lab.sampler import LANES
-from playground.reading import CPU_WAIT_SHARE
 from tests.conftest import Playground, burst, watch_errors
 
 OpenPage = Callable[..., Page]
@@ -181,25 +180,14 @@ def test_presenter_mode_shows_every_lane_on_the_screen_folding_the_ones_at_zero(
     )
     shown = page.evaluate(LANES_ON_SCREEN)
     lanes = {lane["name"]: lane for lane in shown["lanes"]}
-    assert set(lanes) == set(LANES), lanes
+    assert set(lanes) == set(LANES) - {"cpu_wait_percent"}, lanes  # that one in the CPU's
     quiet = {name for name, lane in lanes.items() if lane["quiet"]}
-    # The loop's wait for a core folds while it stays under what the reading would name: two
-    # workers computing on two cores may or may not crowd it past that, as the machine goes.
-    waits = [sample["value"] for sample in offload_process_run["lanes"]["cpu_wait_percent"]]
-    waited_little = max(waits) < 100 * CPU_WAIT_SHARE
-    assert quiet == {"threadpool_busy", "executor_busy"} | (
-        {"cpu_wait_percent"} if waited_little else set()
-    ), lanes
+    assert quiet == {"threadpool_busy", "executor_busy"}, lanes
     assert not shown["scrolls"], shown
     for name, lane in lanes.items():
         assert lane["inside"], lane
         if name in quiet:
-            says = (
-                f"under {100 * CPU_WAIT_SHARE:g} throughout"
-                if name == "cpu_wait_percent"
-                else "0 throughout"
-            )
-            assert lane["canvasRem"] == 0 and says in lane["says"], lane
+            assert lane["canvasRem"] == 0 and "0 throughout" in lane["says"], lane
         else:  # drawn at the height presenter mode gives a lane, whatever the screen
             assert lane["canvasRem"] >= 2.5, lane
     requests = page.evaluate(INSIDE_VIEWPORT, [".timeline-canvas"])

@@ -17,7 +17,7 @@ const ofCeiling = (size, lab) => (Number.isFinite(size) ? ` (of ${size}${perWork
  * `data-lanes`), its colour (a CSS variable), its ceiling from the lab's pool sizes,
  * `lookback` for a lane whose value (ms) is how long something lasted until its sample,
  * `windowed` for one whose value is a share of the sampler's CPU window that ended at it, and
- * `quietBelow` for one that folds, quiet, while it stays under a level the reading ignores.
+ * `stack` for a series drawn as a band on top of the lane's own (`CounterLane`).
  */
 export const COUNTERS = [
   { series: "loop_lag_ms", colour: "--c-lane-lag", lookback: true,
@@ -30,10 +30,9 @@ export const COUNTERS = [
   { series: "process_pool_busy", colour: "--c-lane-processes", ceiling: (lab) => lab.processes,
     label: ({ lab }) => `process pool workers at work${ofCeiling(lab.processes, lab)}` },
   { series: "cpu_percent", colour: "--c-lane-cpu", ceiling: (lab) => lab.cores * 100, windowed: true,
-    label: ({ lab }) => `lab CPU (% of one core${Number.isFinite(lab.cores) ? `; ${lab.cores} cores = ${lab.cores * 100}%` : ""})` },
-  { series: "cpu_wait_percent", colour: "--c-lane-wait", ceiling: () => 100, windowed: true,
-    quietBelow: (facts) => facts.cpu_wait_named_percent,
-    label: () => "event loop waiting for a core (% of the time): every core taken by other work" },
+    stack: { series: "cpu_wait_percent", colour: "--c-lane-wait" },
+    label: ({ lab }) => `lab CPU (% of one core${Number.isFinite(lab.cores) ? `; ${lab.cores} cores = ${lab.cores * 100}%` : ""})`
+      + "; grey above it: its event loop waiting for a core" },
 ];
 
 /** What the sampler states of itself (`data-lanes` of the run's lanes), or `{}`. */
@@ -71,7 +70,6 @@ export const LANES = [
         label: counter.label({ lab, facts }),
         ceiling: counter.ceiling?.(lab) ?? null,
         windowS: counter.windowed ? facts.cpu_window_ms / 1000 : null,
-        quietBelow: counter.quietBelow?.(facts) ?? 0,
       });
     },
   })),

@@ -52,6 +52,20 @@ function stepBack(points, windowS, x, y) {
   return { path, from };
 }
 
+/**
+ * `on`'s points raised by `series`' reading taken with each (the same process and moment): the
+ * top of a band stacked on `series`. A point with no reading beside it is left out.
+ */
+function stackOn(series, on) {
+  const base = new Map(series.map((point) => [`${point.pid}@${point.at_s}`, point.value]));
+  const stacked = [];
+  for (const point of on) {
+    const under = base.get(`${point.pid}@${point.at_s}`);
+    if (under !== undefined) stacked.push({ ...point, value: under + point.value });
+  }
+  return stacked;
+}
+
 export class CounterLane {
   /**
    * `series`: the lane's name in the run's `lanes`; `label` says what it counts, in words;
@@ -60,11 +74,10 @@ export class CounterLane {
    * as a block over that span instead of a step line;
    * `windowS`: each value is a share of the window of about this many seconds that ended at
    * its sample (the CPU), drawn back over that window instead of forward to the next sample;
-   * `quietBelow`: the lane is quiet while every value stays under it (by default: at 0).
+   * `stack`: `{series, colour}`, a second series in the same unit, sampled with this one,
+   * drawn as a band on top of it (the CPU the loop waited for, above the CPU used).
    */
-  constructor({
-    series, label, colour = "--c-lane", ceiling = null, lookback = false, windowS = null, quietBelow = 0,
-  }) {
+  constructor({ series, label, colour = "--c-lane", ceiling = null, lookback = false, windowS = null, stack = null }) {
     this.series = series;
     this.lookback = lookback;
     this.windowS = Number.isFinite(windowS) && windowS > 0 ? windowS : null;
@@ -78,26 +91,23 @@ export class CounterLane {
     this.canvas.className = "lane-canvas";
     this.canvas.setAttribute("aria-label", label);
     this.element.dataset.label = label;
-    this.quietBelow = Number.isFinite(quietBelow) && quietBelow > 0 ? quietBelow : 0;
-    this.element.dataset.quietText = this.quietBelow ? `under ${formatValue(this.quietBelow)} throughout` : "0 throughout";
+    this.stack = stack;
     this.element.append(this.canvas);
-    this.drawn = { points: 0, ymax: 0, ceiling: this.ceiling };
+    this.drawn = { points: 0, stacked: 0, ymax: 0, ceiling: this.ceiling };
   }
 
   draw(scene) {
     const { layout, colours } = scene;
     const series = scene.model.lanes.get(this.series) ?? [];
-    // Quiet: sampled, and never off zero (or under `quietBelow`). Presenter mode folds such a lane
-    // to one line of text.
-    const quiet = this.quietBelow
-      ? (point) => point.value < this.quietBelow
-      : (point) => point.value === 0;
-    this.element.toggleAttribute("data-quiet", series.length > 0 && series.every(quiet));
+    const stacked = this.stack ? stackOn(series, scene.model.lanes.get(this.stack.series) ?? []) : [];
+    // Quiet: sampled, and never off zero. Presenter mode folds such a lane to one line of text.
+    const quiet = (point) => point.value === 0;
+    this.element.toggleAttribute("data-quiet", series.length > 0 && series.every(quiet) && stacked.every(quiet));
     const { context: g, width, height } = fitCanvas(this.canvas);
     const box = plotBox(width, height, layout.lane);
     const x = timeToX(scene.seconds, box);
     let highest = this.ceiling ?? 0;
-    for (const point of series) highest = Math.max(highest, point.value);
+    for (const point of [...series, ...stacked]) highest = Math.max(highest, point.value);
     const ymax = highest > 0 ? highest * 1.15 : 1;
     const y = (value) => box.bottom - (Math.max(0, value) / ymax) * box.height;
     const colour = colours.variable(this.colour) || colours.text;
@@ -128,17 +138,39 @@ export class CounterLane {
         g.fillRect(left, y(point.value), Math.max(x(point.at_s) - left, layout.hairline), layout.hairline);
       }
     }
-    for (const points of this.lookback ? [] : byProcess(series)) {
+    const lines = (values) => byProcess(values).map((points) => {
       const step = this.windowS === null ? stepForward(points, x, y) : stepBack(points, this.windowS, x, y);
       const area = new Path2D(step.path);
       area.lineTo(x(points[points.length - 1].at_s), box.bottom);
       area.lineTo(x(step.from), box.bottom);
       area.closePath();
+      return { line: step.path, area };
+    });
+    const own = this.lookback ? [] : lines(series);
+    if (stacked.length) {
+      // The band between this lane's own line and the stacked one: outside its own area.
+      const band = new Path2D();
+      band.rect(box.left, 0, box.width, height);
+      for (const { area } of own) band.addPath(area);
+      const stackColour = colours.variable(this.stack.colour) || colours.text;
+      g.save();
+      g.clip(band, "evenodd");
+      g.fillStyle = stackColour;
+      g.strokeStyle = stackColour;
+      for (const { line, area } of lines(stacked)) {
+        g.globalAlpha = 0.5;
+        g.fill(area);
+        g.globalAlpha = 1;
+        g.stroke(line);
+      }
+      g.restore();
+    }
+    for (const { line, area } of own) {
       g.save();
       g.globalAlpha = 0.2;
       g.fill(area);
       g.restore();
-      g.stroke(step.path);
+      g.stroke(line);
     }
     g.restore();
 
@@ -163,6 +195,6 @@ export class CounterLane {
     g.textAlign = "left";
     g.fillText(this.label, box.left, box.top - layout.gap);
     drawPredicted(g, { x, predictedS: scene.predictedS, box, layout, colours, withLabel: false });
-    this.drawn = { points: series.length, ymax, ceiling: this.ceiling };
+    this.drawn = { points: series.length, stacked: stacked.length, ymax, ceiling: this.ceiling };
   }
 }
