@@ -201,12 +201,15 @@ def read_run(
         if cpu is not None and cpu >= 100 * CPU_BUSY_SHARE * cores
         else "other programs on this machine had the cores"
     )
-    waiting = f"its thread was ready to run but waited for a core for {_share(waited_s, run_s)} "
+    waited = _share(waited_s, run_s)
     waiting_told = False
 
     if loop is not None and loop.flagged:
         if waited_s >= WAIT_EXPLAINS_LAG * loop.blocked_s:
-            why = f"{waiting}of the run: {whose}"
+            why = (
+                f"its thread was ready to run but waited for a core for {waited} of the run: "
+                + whose
+            )
             waiting_told = True
         elif cpu_bound and threads > 0:
             why = "threads running Python code held the GIL the loop needs to run"
@@ -291,8 +294,8 @@ def read_run(
             Reading(
                 lane="cpu_wait_percent",
                 alarm=True,
-                text=f"The event loop waited for a core for {_share(waited_s, run_s)} of the "
-                f"run: {whose}, and every time here includes that wait.",
+                text=f"The event loop waited for a core for {waited} of the run: {whose}, and "
+                "every time here includes that wait.",
             )
         )
 

@@ -10,9 +10,9 @@ samples, on the `time.perf_counter()` clock its timing stamps use:
 - `process_pool_busy`: workers of the `CountingProcessPoolExecutor`s at work;
 - `cpu_percent`: CPU of this process and its multiprocessing children (100 = one core);
 - `cpu_wait_percent`: the share of the time the event loop's thread was ready to run but
-  waited for a core, other programs (a browser, the harness) having them all: the kernel's
-  run-queue delay of that thread (`/proc/.../schedstat`). A loop late for this reason is not
-  busy with its own work.
+  waited for a core, other work (a browser, the harness, the lab's own process pool) having
+  them all: the kernel's run-queue delay of that thread (`/proc/.../schedstat`). A loop late
+  for this reason is not busy with its own work.
 
 The loop samples, and sends: its lag probe wakes every `LAG_INTERVAL_S` anyway, reads the pool
 gauges every `GAUGE_EVERY` ticks, and every `SEND_EVERY` ticks reads the CPU and sends what it
