@@ -217,14 +217,17 @@ def test_the_wait_lane_rises_when_another_program_takes_the_loops_core() -> None
         with helpers.started("playground.lab", contract, "/info") as lab, lab.client() as client:
             pin_threads(lab.process.pid, {core})
             alone = _loop_waits_while_computing(client, collector)
-            hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in (1, 2)]
             try:
-                pin_threads(hog.pid, {core})
+                for hog in hogs:
+                    pin_threads(hog.pid, {core})
                 shared = _loop_waits_while_computing(client, collector)
             finally:
-                hog.kill()
-                hog.wait()
-    # Sharing its core with a program that never sleeps, the computing loop runs about half
-    # the time and waits the other half; alone, it waits only for whatever else passes by.
-    assert shared >= 25, (shared, alone)
-    assert shared >= alone + 15, (shared, alone)
+                for hog in hogs:
+                    hog.kill()
+                    hog.wait()
+    # Sharing its core with two programs that never sleep, the computing loop runs about a
+    # third of the time and waits the rest; alone, it waits only for whatever else passes by
+    # (0.1 to 0.2% on a quiet machine, more while other tests keep the cores busy).
+    assert shared >= 40, (shared, alone)
+    assert shared >= alone + 10, (shared, alone)
