@@ -18,14 +18,15 @@ from playground.lab.info import LabInfo
 from playground.lab.sampler import GAUGE_INTERVAL_S, SEND_INTERVAL_S
 from playground.schemas import LaneSample, Reading, RequestRow, Summary
 from playground.stats import handler_intervals, max_overlap, percentile
+from playground.verdict import CPU_WAIT_SHARE
 
 __all__ = [
     "CPU_BUSY_SHARE",
-    "CPU_WAIT_SHARE",
     "LAG_MAX_MS",
     "LAG_MEDIAN_MS",
     "MIN_FULL_S",
     "SLOW_READ_MS",
+    "loop_waited",
     "read_run",
 ]
 
@@ -38,9 +39,6 @@ CPU_BUSY_SHARE = 0.9
 """CPU is at its limit when its 90th percentile reaches 90% of a core (or of every core), as
 clinic.js doctor judges a CPU busy (`analysis/analyse-cpu.js`): a sampled percentage jitters
 below the true 100%, and the top tenth of samples may be start-up or tail."""
-CPU_WAIT_SHARE = 0.1
-"""The loop's wait for a core is named when it waited a tenth of the run: the run's times are
-then stretched by as much, which no model of the lab's own work predicts."""
 WAIT_EXPLAINS_LAG = 0.5
 """A flagged loop is said to be waiting for a core, not busy, when at least half of the time
 it was late it was ready to run but had no core: the kernel counted that half as a wait."""
@@ -121,12 +119,36 @@ def _p90(samples: Iterable[LaneSample], until_s: float) -> float | None:
     return max((percentile([s["value"] for s in g], 90) for g in groups), default=None)
 
 
-def _waited_s(samples: Iterable[LaneSample], run_s: float, until_s: float) -> float:
-    """Seconds of the run the loop's thread waited for a core, in the process that waited most:
-    each sample is the share of the moment before it."""
+def _wanted(lanes: Mapping[str, Sequence[LaneSample]]) -> list[LaneSample]:
+    """CPU the lab used plus what its loop waited for, reading by reading (both are taken
+    together, at the same moment): what it would have used with a core to itself."""
+    waits = {(s["pid"], s["at_s"]): s["value"] for s in lanes.get("cpu_wait_percent", ())}
+    return [
+        LaneSample(
+            at_s=s["at_s"], value=s["value"] + waits.get((s["pid"], s["at_s"]), 0.0), pid=s["pid"]
+        )
+        for s in lanes.get("cpu_percent", ())
+    ]
+
+
+def _until_s(rows: Sequence[RequestRow], lanes: Mapping[str, Sequence[LaneSample]]) -> float:
+    """When the run's last response came (or, with none, its last sample): what is read."""
+    ends = [row["received_s"] for row in rows if row["received_s"] is not None]
+    return max(ends, default=max(s["at_s"] for lane in lanes.values() for s in lane))
+
+
+def _waited(samples: Iterable[LaneSample], until_s: float) -> float:
+    """The share of the run the loop's thread waited for a core, in the process that waited
+    most: each sample is the share of the moment before it."""
     groups = _by_process(samples, until_s).values()
-    shares = [statistics.fmean(s["value"] for s in group) / 100 for group in groups if group]
-    return max(shares, default=0.0) * run_s
+    return max((statistics.fmean(s["value"] for s in g) / 100 for g in groups if g), default=0.0)
+
+
+def loop_waited(rows: Sequence[RequestRow], lanes: Mapping[str, Sequence[LaneSample]]) -> float:
+    """The share of the run the lab's event loop waited for a core; 0 with no lanes."""
+    if not lanes.get("cpu_wait_percent"):
+        return 0.0
+    return _waited(lanes["cpu_wait_percent"], _until_s(rows, lanes))
 
 
 def _one_at_a_time(rows: Sequence[RequestRow]) -> bool:
@@ -182,8 +204,7 @@ def read_run(
     (the lab sampled nothing) gets none."""
     if not any(lanes.values()):
         return []
-    ends = [row["received_s"] for row in rows if row["received_s"] is not None]
-    until_s = max(ends, default=max(s["at_s"] for lane in lanes.values() for s in lane))
+    until_s = _until_s(rows, lanes)
     run_s = summary["makespan_s"]
     answered = [row for row in rows if row["error"] is None]
     readings: list[Reading] = []
@@ -195,7 +216,11 @@ def read_run(
     cpu = _p90(lanes.get("cpu_percent", ()), until_s)
     cores = lab.cores if lab is not None else 1
     cpu_bound = cpu is not None and cpu >= 100 * CPU_BUSY_SHARE
-    waited_s = _waited_s(lanes.get("cpu_wait_percent", ()), run_s, until_s)
+    # What the loop is doing is told by the CPU it wanted: a loop computing on a crowded core
+    # uses a third of it, and would otherwise read as a loop waiting on something.
+    wanted = _p90(_wanted(lanes), until_s)
+    wanted_bound = wanted is not None and wanted >= 100 * CPU_BUSY_SHARE
+    waited_s = _waited(lanes.get("cpu_wait_percent", ()), until_s) * run_s
     whose = (
         "the lab's own processes had every core"
         if cpu is not None and cpu >= 100 * CPU_BUSY_SHARE * cores
@@ -205,16 +230,18 @@ def read_run(
     waiting_told = False
 
     if loop is not None and loop.flagged:
-        if waited_s >= WAIT_EXPLAINS_LAG * loop.blocked_s:
+        # The lab's own work first, told by the CPU it wanted: the wait, if any, is then a
+        # finding of its own.
+        if wanted_bound and threads > 0:
+            why = "threads running Python code held the GIL the loop needs to run"
+        elif _one_at_a_time(rows) and wanted_bound:
+            why = "CPU work inside `async def`: the loop runs nothing else until it returns"
+        elif waited_s >= WAIT_EXPLAINS_LAG * loop.blocked_s:
             why = (
                 f"its thread was ready to run but waited for a core for {waited} of the run: "
                 + whose
             )
             waiting_told = True
-        elif cpu_bound and threads > 0:
-            why = "threads running Python code held the GIL the loop needs to run"
-        elif _one_at_a_time(rows) and cpu_bound:
-            why = "CPU work inside `async def`: the loop runs nothing else until it returns"
         elif _one_at_a_time(rows) and threads == 0:
             why = "a blocking call inside `async def`: it waits without letting the loop run"
         else:

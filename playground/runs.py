@@ -21,7 +21,7 @@ from playground.harness import Limits, Target
 from playground.harness_client import HarnessCrashed, HarnessProcess, unanswered
 from playground.harness_process import Job
 from playground.predict import predict
-from playground.reading import read_run
+from playground.reading import loop_waited, read_run
 from playground.run import Final, Run
 from playground.scenarios import lab_path
 from playground.schemas import BystanderRow, LaneSample, RequestRow, RunRequest
@@ -325,7 +325,8 @@ class RunManager:
         try:
             await self.lab.lanes.settle(run)  # before a restart: the old lab's last samples
             rows, pings = await persister.stop()
-            summary = summarize(run.rows, run.pings, run.prediction, run.outcome)
+            waited = loop_waited(run.rows, run.lanes)
+            summary = summarize(run.rows, run.pings, run.prediction, run.outcome, waited)
             summary["reading"] = read_run(run.rows, run.lanes, self.lab.info, summary)
             await self.store.finish_run(
                 run.id,

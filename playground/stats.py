@@ -63,7 +63,10 @@ def summarize(
     bystander: Sequence[BystanderRow],
     prediction: Prediction | None,
     status: str | None = None,
+    loop_waited: float = 0.0,
 ) -> Summary:
+    """The run's numbers and its verdict; `loop_waited`: the share of the run the lab's event
+    loop waited for a core (from its lanes, once the run has ended)."""
     ok = [row for row in rows if row["error"] is None and row["received_s"] is not None]
     latencies = [(row["received_s"] - row["sent_s"]) * 1000 for row in ok]  # type: ignore[operator]
     ends = [row["received_s"] for row in rows if row["received_s"] is not None]
@@ -89,5 +92,5 @@ def summarize(
         predicted_throughput_rps=prediction.throughput_rps if prediction else None,
         failure=failure(rows),
         # A stopped run's makespan is not what the model predicts: no verdict on it.
-        verdict=None if stopped else verdict(makespan, prediction, status),
+        verdict=None if stopped else verdict(makespan, prediction, status, loop_waited),
     )

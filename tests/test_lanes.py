@@ -24,7 +24,10 @@ from playground.lab.sampler import (
     SEND_INTERVAL_S,
     decode,
 )
+from playground.load import Prediction
 from playground.ports import LOOPBACK
+from playground.reading import loop_waited
+from playground.verdict import verdict
 from tests import helpers
 from tests.conftest import Playground, burst, read_events
 
@@ -231,3 +234,36 @@ def test_the_wait_lane_rises_when_another_program_takes_the_loops_core() -> None
     # (0.1 to 0.2% on a quiet machine, more while other tests keep the cores busy).
     assert shared >= 40, (shared, alone)
     assert shared >= alone + 10, (shared, alone)
+
+
+def test_a_run_slowed_by_programs_on_the_labs_core_is_judged_with_the_wait_it_measured(
+    fresh_playground: Callable[..., Playground],
+) -> None:
+    server = fresh_playground()  # its own lab: pinned to one core for this test alone
+    served_by = server.run(cpu("async-blocking", 1, work_ms=10))["timeline"][0]["pid"]
+    core = max(os.sched_getaffinity(0))
+    pin_threads(served_by, {core})
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in (1, 2)]
+    try:
+        for hog in hogs:
+            pin_threads(hog.pid, {core})
+        run = server.run(cpu("async-blocking", 3, work_ms=200))
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert {row["pid"] for row in run["timeline"]} == {served_by}, "the lab was restarted"
+    # Computing on its loop beside them, the lab got part of its core and waited for the rest:
+    # about half with the kernel's autogroups (the programs are this test's session, the lab
+    # another), two thirds without.
+    waited = loop_waited(run["timeline"], run["lanes"])
+    assert waited >= 0.2, waited
+    summary = run["summary"]
+    assert any("waited for a core" in finding["text"] for finding in summary["reading"])
+    # The stored verdict is judged with that wait: `crowded` once the run is off by more than
+    # a quarter (usually: the lab runs at about half its pace), whatever pace it calibrated at.
+    assert summary["verdict"] == verdict(
+        summary["makespan_s"], Prediction(**run["prediction"]), run["status"], waited
+    )
+    if not summary["verdict"]["agrees"]:
+        assert summary["verdict"]["kind"] == "crowded", summary["verdict"]

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from playground.lab.info import LabInfo
 from playground.lab.sampler import GAUGE_INTERVAL_S, LAG_INTERVAL_S, SEND_INTERVAL_S
 from playground.reading import (
-    CPU_WAIT_SHARE,
     LAG_MAX_MS,
     LAG_MEDIAN_MS,
     MIN_FULL_S,
@@ -17,6 +16,7 @@ from playground.reading import (
     read_run,
 )
 from playground.schemas import LaneSample, Reading, RequestRow, Summary
+from playground.verdict import CPU_WAIT_SHARE
 from tests.conftest import Playground, burst
 
 PID = 4242
@@ -171,6 +171,22 @@ def test_a_loop_late_for_want_of_a_core_is_not_blamed_on_its_own_work() -> None:
     assert "other programs on this machine had the cores" in loop["text"]
     assert "accepting" not in loop["text"]
     assert "cpu_wait_percent" not in lanes_read(readings)  # said once
+
+
+def test_a_loop_computing_on_a_crowded_core_is_read_by_the_cpu_it_wanted() -> None:
+    # One request at a time computing on the loop, which got a third of its core and waited
+    # for it the rest: CPU work inside `async def`, and the wait said apart.
+    lanes = quiet_lanes(1.0)
+    lanes["loop_lag_ms"] = series([200.0] * 4, 0.25)
+    lanes["threadpool_busy"] = gauge([0] * 50)
+    lanes["cpu_percent"] = series([33.0] * 10, SEND_INTERVAL_S, SEND_INTERVAL_S)
+    lanes["cpu_wait_percent"] = waits(64.0, 1.0)
+    readings = read_run(quick_rows(4, 1.0), lanes, lab(), summary(1.0))
+    (loop,) = [r for r in readings if r["lane"] == "loop_lag_ms"]
+    assert "CPU work inside `async def`" in loop["text"], loop
+    (wait,) = [r for r in readings if r["lane"] == "cpu_wait_percent"]
+    assert "waited for a core for 64% of the run" in wait["text"]
+    assert "cpu_percent" not in lanes_read(readings)  # it used a third of a core: not the limit
 
 
 def test_a_loop_that_waited_a_tenth_of_the_run_for_a_core_is_named_however_low_its_lag() -> None:
