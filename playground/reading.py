@@ -137,18 +137,13 @@ def _until_s(rows: Sequence[RequestRow], lanes: Mapping[str, Sequence[LaneSample
     return max(ends, default=max(s["at_s"] for lane in lanes.values() for s in lane))
 
 
-def _waited(samples: Iterable[LaneSample], until_s: float) -> float:
-    """The share of the run the loop's thread waited for a core, in the process that waited
-    most: each sample is the share of the moment before it."""
-    groups = _by_process(samples, until_s).values()
-    return max((statistics.fmean(s["value"] for s in g) / 100 for g in groups if g), default=0.0)
-
-
 def loop_waited(rows: Sequence[RequestRow], lanes: Mapping[str, Sequence[LaneSample]]) -> float:
-    """The share of the run the lab's event loop waited for a core; 0 with no lanes."""
+    """The share of the run the lab's event loop waited for a core, in the process that waited
+    most (each sample is the share of the moment before it); 0 with no lanes."""
     if not lanes.get("cpu_wait_percent"):
         return 0.0
-    return _waited(lanes["cpu_wait_percent"], _until_s(rows, lanes))
+    groups = _by_process(lanes["cpu_wait_percent"], _until_s(rows, lanes)).values()
+    return max((statistics.fmean(s["value"] for s in g) / 100 for g in groups if g), default=0.0)
 
 
 def _one_at_a_time(rows: Sequence[RequestRow]) -> bool:
@@ -220,7 +215,7 @@ def read_run(
     # uses a third of it, and would otherwise read as a loop waiting on something.
     wanted = _p90(_wanted(lanes), until_s)
     wanted_bound = wanted is not None and wanted >= 100 * CPU_BUSY_SHARE
-    waited_s = _waited(lanes.get("cpu_wait_percent", ()), until_s) * run_s
+    waited_s = loop_waited(rows, lanes) * run_s
     whose = (
         "the lab's own processes had every core"
         if cpu is not None and cpu >= 100 * CPU_BUSY_SHARE * cores
