@@ -20,12 +20,11 @@ from playground.exports import (
 )
 from playground.lab.info import LabInfo
 from playground.load import LOAD_MODELS
-from playground.runs import RunInProgress, RunManager
+from playground.runs import RunInProgress, RunManager, summary_of
 from playground.scenarios import SCENARIOS, Scenario
 from playground.schemas import Created, LabSettingsIn, RunLabels, RunRequest, SeriesRequest
 from playground.series import SeriesNotFound, SeriesRunner
 from playground.settings import LabSettings
-from playground.stats import summarize
 from playground.store import RunRecord, RunStore, SeriesRecord
 from playground.stream import RenderSummary, RunStreams
 from playground.strict_json import StrictJSONRoute
@@ -219,7 +218,7 @@ def api_router(
             **body,
             "status": "running",  # until it has ended and the lab is ready for the next
             "state": measured.run.state,
-            "summary": summarize(measured.rows, measured.pings, measured.run.prediction),
+            "summary": summary_of(measured.run),
             "timeline": measured.rows,
             "bystander": measured.pings,
             "lanes": measured.lanes,

@@ -24,7 +24,7 @@ from playground.predict import predict
 from playground.reading import loop_waited, read_run
 from playground.run import Final, Run
 from playground.scenarios import lab_path
-from playground.schemas import BystanderRow, LaneSample, RequestRow, RunRequest
+from playground.schemas import BystanderRow, LaneSample, RequestRow, RunRequest, Summary
 from playground.settings import LabSettings
 from playground.stats import summarize
 from playground.store import RunStore
@@ -37,6 +37,7 @@ __all__ = [
     "RunNotFound",
     "RunNotRunning",
     "SeriesInProgress",
+    "summary_of",
 ]
 
 log = logging.getLogger("playground.runs")
@@ -92,6 +93,13 @@ class Measured:
     pings: list[BystanderRow]
     lanes: dict[str, list[LaneSample]]
     run: Run | None
+
+
+def summary_of(run: Run) -> Summary:
+    """The run's numbers and verdict as they stand, judged with the share of the run the lab's
+    event loop waited for a core: the same while it streams as once it has ended."""
+    waited = loop_waited(run.rows, run.lanes)
+    return summarize(run.rows, run.pings, run.prediction, run.outcome, waited)
 
 
 class _Persister:
@@ -325,8 +333,7 @@ class RunManager:
         try:
             await self.lab.lanes.settle(run)  # before a restart: the old lab's last samples
             rows, pings = await persister.stop()
-            waited = loop_waited(run.rows, run.lanes)
-            summary = summarize(run.rows, run.pings, run.prediction, run.outcome, waited)
+            summary = summary_of(run)
             summary["reading"] = read_run(run.rows, run.lanes, self.lab.info, summary)
             await self.store.finish_run(
                 run.id,

@@ -66,7 +66,7 @@ def summarize(
     loop_waited: float = 0.0,
 ) -> Summary:
     """The run's numbers and its verdict; `loop_waited`: the share of the run the lab's event
-    loop waited for a core (from its lanes, once the run has ended)."""
+    loop waited for a core (from its lanes)."""
     ok = [row for row in rows if row["error"] is None and row["received_s"] is not None]
     latencies = [(row["received_s"] - row["sent_s"]) * 1000 for row in ok]  # type: ignore[operator]
     ends = [row["received_s"] for row in rows if row["received_s"] is not None]

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from playground.lab.info import LabInfo
 from playground.lab.sampler import GAUGE_INTERVAL_S, LAG_INTERVAL_S, SEND_INTERVAL_S
+from playground.load import Prediction
 from playground.reading import (
     LAG_MAX_MS,
     LAG_MEDIAN_MS,
@@ -15,7 +16,9 @@ from playground.reading import (
     SLOW_READ_MS,
     read_run,
 )
-from playground.schemas import LaneSample, Reading, RequestRow, Summary
+from playground.run import Run
+from playground.runs import summary_of
+from playground.schemas import LaneSample, Reading, RequestRow, RunRequest, Summary
 from playground.verdict import CPU_WAIT_SHARE
 from tests.conftest import Playground, burst
 
@@ -217,6 +220,23 @@ def test_requests_slow_to_be_read_while_the_loop_waited_for_a_core_say_so() -> N
         "10 new connections, waiting for a core part of the time."
     )
     assert connecting(0).endswith("10 new connections.")
+
+
+def test_a_live_run_is_judged_with_the_wait_it_has_measured_so_far() -> None:
+    # What `GET /api/runs/{id}` answers while a run streams: the same verdict it will store.
+    request = RunRequest.model_validate(burst("async", 10))
+    prediction = Prediction(makespan_s=0.5, throughput_rps=20.0, formula="N × 50 ms")
+    run = Run(id=1, request=request, prediction=prediction, rows=quick_rows(10, 1.0))
+    run.lanes = quiet_lanes(1.0)
+    run.lanes["cpu_wait_percent"] = waits(100 * CPU_WAIT_SHARE * 3, 1.0)
+    live = summary_of(run)["verdict"]
+    assert live is not None and live["kind"] == "crowded", live
+    run.lanes["cpu_wait_percent"] = waits(0.0, 1.0)
+    live = summary_of(run)["verdict"]
+    assert live is not None and live["kind"] == "differs", live
+    run.move("running")
+    run.move("cancelling", outcome="cancelled")
+    assert summary_of(run)["verdict"] is None  # being cancelled: no colour
 
 
 def test_a_loop_waiting_while_the_labs_own_processes_fill_every_core_says_so() -> None:
