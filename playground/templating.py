@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from playground.guess import judge
-from playground.lab.sampler import CPU_WINDOW_S, LAG_INTERVAL_S
+from playground.lane_display import counters
 from playground.load import LOAD_MODELS, stored_arrival
 
 _PACKAGE = Path(__file__).parent
@@ -34,6 +35,11 @@ def _inline_code(text: str) -> Markup:
     return Markup("".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts)))
 
 
+def _lane_counters(lab_info: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The counter lanes as the page's `CounterLane`s take them, worded for the run's lab."""
+    return [counter.options() for counter in counters(lab_info or {})]
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=asset_dir("templates"))
     templates.env.filters["ms"] = _ms
@@ -41,10 +47,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["inline_code"] = _inline_code
     templates.env.filters["arrival"] = stored_arrival
     templates.env.globals["load_models"] = LOAD_MODELS
-    templates.env.globals["lane_facts"] = {
-        "lag_timer_ms": round(LAG_INTERVAL_S * 1000),
-        "cpu_window_ms": round(CPU_WINDOW_S * 1000),
-    }
+    templates.env.globals["lane_counters"] = _lane_counters
     templates.env.globals["judge_guess"] = judge
     from playground.exports import FORMATS  # here: the exports read asset_dir from this module
 

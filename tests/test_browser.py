@@ -304,7 +304,7 @@ def test_a_counter_lane_appears_when_lanes_data_arrive_and_not_otherwise(
     )
     (lane,) = page.evaluate(LANE_STATE)
     assert lane["name"] == "threadpool_busy"
-    assert lane["ceiling"] == threadpool  # from the run's data-lab
+    assert lane["ceiling"] == threadpool  # from the run's data-lanes
     assert lane["ymax"] >= threadpool
     assert lane["painted"] > 0
     after = timeline.bounding_box()

@@ -32,6 +32,7 @@ from playground.exports import FORMATS, RunExport
 from playground.exports.palette import palette
 from playground.exports.to_locust import PLACEHOLDER_HOST
 from playground.exports.to_svg import MERGE_ABOVE, PLOT_HEIGHT
+from playground.lane_display import counters
 from playground.ports import free_port
 from playground.scenarios import SCENARIOS
 from playground.store import RunRecord
@@ -282,12 +283,15 @@ def test_html_draws_the_run_offline_without_a_single_request(
     assert "makespan" in numbers
 
 
-def test_html_and_trace_carry_the_labs_lanes_when_there_are_some(
+def test_html_svg_and_trace_carry_the_labs_lanes_worded_as_on_the_page(
     blocking_run: dict[str, Any], browser: Browser
 ) -> None:
     pid = blocking_run["timeline"][0]["pid"]
+    every = [n / 10 for n in range(1, 8)]
     lanes = {
-        "loop_lag_ms": [{"at_s": n / 50, "value": 60.0 * (n % 3), "pid": pid} for n in range(30)]
+        "loop_lag_ms": [{"at_s": n / 50, "value": 60.0 * (n % 3), "pid": pid} for n in range(30)],
+        "cpu_percent": [{"at_s": at, "value": 40.0, "pid": pid} for at in every],
+        "cpu_wait_percent": [{"at_s": at, "value": 30.0, "pid": pid} for at in every],
     }
     export = as_export(blocking_run, lanes)
     trace = json.loads(FORMATS["trace"].render(export))
@@ -296,12 +300,43 @@ def test_html_and_trace_carry_the_labs_lanes_when_there_are_some(
     assert {e["ph"] for e in lag} == {"C"} and {e["pid"] for e in lag} == {pid}
     assert json.loads(FORMATS["json"].render(export))["lanes"] == lanes
 
+    # The page's words for the run's own lab; the wait is a band in the CPU's strip.
+    labels = {c.series: c.label for c in counters(blocking_run["lab"]["info"])}
+    cores = blocking_run["lab"]["info"]["cores"]
+    assert f"{cores} cores = {cores * 100}%" in labels["cpu_percent"]
+    lane_colours = {
+        name: _rgb(palette().variable(f"--c-lane-{name}")) for name in ("lag", "cpu", "wait")
+    }
     page = browser.new_page()
     page.set_content(FORMATS["html"].render(export).decode())
     page.wait_for_function("document.body.dataset.drawnRows !== undefined")
-    lane = page.evaluate(COUNT_PIXELS, [page.query_selector("canvas[data-lane]"), {}])
+    strips = page.eval_on_selector_all(
+        ".lane", "lanes => lanes.map(l => [l.querySelector('canvas').dataset.lane, l.innerText])"
+    )
+    assert strips == [[name, labels[name]] for name in ("loop_lag_ms", "cpu_percent")]
+    lag_pixels = page.evaluate(
+        COUNT_PIXELS, [page.query_selector("canvas[data-lane=loop_lag_ms]"), lane_colours]
+    )
+    cpu_pixels = page.evaluate(
+        COUNT_PIXELS, [page.query_selector("canvas[data-lane=cpu_percent]"), lane_colours]
+    )
     page.close()
-    assert lane["drawn"] > 100
+    assert lag_pixels["lag"] > 100 and lag_pixels["cpu"] == lag_pixels["wait"] == 0
+    assert cpu_pixels["cpu"] > 100 and cpu_pixels["wait"] > 100 and cpu_pixels["lag"] == 0
+
+    svg = ET.fromstring(FORMATS["svg"].render(export))
+    words = [text.text for text in svg.iter(f"{SVG_NS}text")]
+    assert labels["loop_lag_ms"] in words and labels["cpu_percent"] in words
+    assert "cpu_wait_percent" not in words
+    shaded = [rect for rect in svg.iter(f"{SVG_NS}rect") if rect.get("fill-opacity")]
+    (cpu,) = [rect for rect in shaded if rect.get("fill") == palette().variable("--c-lane-cpu")]
+    (wait,) = [rect for rect in shaded if rect.get("fill") == palette().variable("--c-lane-wait")]
+    # The readings, all alike, are one block over the windows they measured (the first from a
+    # window before it), and the wait a band of the same width stacked on it: 40% under 30%.
+    assert cpu.get("x") == wait.get("x") and cpu.get("width") == wait.get("width")
+    cpu_height, wait_height = float(cpu.get("height", 0)), float(wait.get("height", 0))
+    assert abs(float(wait.get("y", 0)) + wait_height - float(cpu.get("y", 0))) < 0.1
+    assert abs(wait_height / cpu_height - 30 / 40) < 0.01
 
 
 # --- Trace Event Format ----------------------------------------------------------------------

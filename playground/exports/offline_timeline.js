@@ -111,14 +111,14 @@
     return rects;
   };
 
-  // A line over time on a strip of its own: the bystander's latency, or one of the lab's lanes.
-  const drawStrip = (canvas, series, colour, unit) => {
+  // The bystander's latency over time, on a strip of its own.
+  const drawBystander = (canvas, series, colour) => {
     const { g, width, height } = fit(canvas);
     const x = scaleX(width);
     const top = 8, bottom = height - 8;
     let ymax = 0;
     for (const points of series) for (const point of points) ymax = Math.max(ymax, point.value);
-    ymax = unit === "ms" ? Math.max(20, ymax * 1.1) : ymax || 1;
+    ymax = Math.max(20, ymax * 1.1);
     const y = (value) => bottom - (value / ymax) * (bottom - top);
     axis(g, x, top, bottom, 0);
     g.strokeStyle = colour;
@@ -130,7 +130,43 @@
     }
     g.fillStyle = c.text;
     g.textAlign = "right";
-    g.fillText(unit === "ms" && ymax >= 1000 ? `${(ymax / 1000).toFixed(1)} s` : `${Math.round(ymax * 10) / 10} ${unit}`, margin.left - 6, top + 10);
+    g.fillText(ymax >= 1000 ? `${(ymax / 1000).toFixed(1)} s` : `${Math.round(ymax * 10) / 10} ms`, margin.left - 6, top + 10);
+    g.fillText("0", margin.left - 6, bottom);
+    predicted(g, x, top, bottom);
+  };
+
+  // One of the lab's lanes, as `playground/exports/lanes.py` laid it out: each block shaded with
+  // its value as a line on top, the band stacked on it, the pool's size dashed.
+  const drawLane = (canvas, strip) => {
+    const { g, width, height } = fit(canvas);
+    const x = scaleX(width);
+    const top = 8, bottom = height - 8;
+    const y = (value) => bottom - (value / strip.top) * (bottom - top);
+    axis(g, x, top, bottom, 0);
+    for (const [blocks, colour] of [[strip.blocks, strip.colour], [strip.band, strip.band_colour]]) {
+      g.fillStyle = colour;
+      for (const [from, to, low, high] of blocks) {
+        if (high <= low) continue;
+        const left = x(from), span = Math.max(x(to) - left, 0.5);
+        g.globalAlpha = 0.45;
+        g.fillRect(left, y(high), span, y(low) - y(high));
+        g.globalAlpha = 1;
+        g.fillRect(left, y(high), span, 1.5);
+      }
+    }
+    if (strip.ceiling) {
+      g.save();
+      g.strokeStyle = strip.colour;
+      g.setLineDash([4, 3]);
+      g.beginPath();
+      g.moveTo(margin.left, Math.round(y(strip.ceiling)) + 0.5);
+      g.lineTo(width - margin.right, Math.round(y(strip.ceiling)) + 0.5);
+      g.stroke();
+      g.restore();
+    }
+    g.fillStyle = c.text;
+    g.textAlign = "right";
+    g.fillText(strip.highest_label, margin.left - 6, y(strip.highest) + 4);
     g.fillText("0", margin.left - 6, bottom);
     predicted(g, x, top, bottom);
   };
@@ -140,15 +176,8 @@
     // Each ping where its answer came, as the page draws it (static/js/lanes/bystander.js).
     const pings = run.pings.filter((ping) => ping.latency_ms != null)
       .map((ping) => ({ at_s: ping.at_s + ping.latency_ms / 1000, value: ping.latency_ms }));
-    drawStrip(document.getElementById("bystander"), [pings], c.bystander, "ms");
-    Object.entries(run.lanes).forEach(([name, samples], k) => {
-      const byPid = new Map();
-      for (const sample of samples) {
-        if (!byPid.has(sample.pid)) byPid.set(sample.pid, []);
-        byPid.get(sample.pid).push(sample);
-      }
-      drawStrip(document.querySelector(`canvas[data-lane="${CSS.escape(name)}"]`), [...byPid.values()], c.spans[k % c.spans.length], "");
-    });
+    drawBystander(document.getElementById("bystander"), [pings], c.bystander);
+    for (const strip of run.strips) drawLane(document.querySelector(`canvas[data-lane="${CSS.escape(strip.series)}"]`), strip);
     document.body.dataset.drawnRows = String(run.rows.length);
     document.body.dataset.drawnRects = String(rects);
   };

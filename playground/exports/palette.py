@@ -6,7 +6,8 @@ Exports are for slides and files, so they take the light theme.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 
 from playground.templating import asset_dir
@@ -27,6 +28,12 @@ class Palette:
     grid: str
     text: str
     background: str = "#ffffff"
+    variables: Mapping[str, str] = field(default_factory=dict)
+    """Every colour of the light theme by its CSS variable (`--c-lane-cpu`), for what names one."""
+
+    def variable(self, name: str) -> str:
+        """The colour of a CSS variable such as `--c-lane-cpu`; the text's for an unknown one."""
+        return self.variables.get(name, self.text)
 
     def span(self, lane: int) -> str:
         return self.spans[lane % len(self.spans)]
@@ -53,4 +60,5 @@ def palette() -> Palette:
         predicted=colours["predicted"],
         grid=colours["grid"],
         text=colours["text"],
+        variables={f"--c-{name}": value for name, value in colours.items()},
     )

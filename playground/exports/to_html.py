@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.exports.describe import LEGEND, key_numbers, settings_text
+from playground.exports.lanes import Strip, strips
 from playground.exports.palette import palette
 from playground.exports.run import RunExport
 from playground.exports.scale import time_span
@@ -29,7 +30,7 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def _data(export: RunExport) -> dict[str, Any]:
+def _data(export: RunExport, lane_strips: list[Strip]) -> dict[str, Any]:
     c = palette()
     rows: list[dict[str, Any]] = [
         {
@@ -49,7 +50,20 @@ def _data(export: RunExport) -> dict[str, Any]:
     return {
         "rows": rows,
         "pings": list(export.bystander),
-        "lanes": {name: list(samples) for name, samples in export.lanes.items()},
+        "strips": [
+            {
+                "series": strip.series,
+                "colour": strip.colour,
+                "blocks": [[_round(v) for v in block] for block in strip.blocks],
+                "band": [[_round(v) for v in block] for block in strip.band],
+                "band_colour": strip.band_colour,
+                "ceiling": strip.ceiling,
+                "highest": strip.highest,
+                "highest_label": strip.highest_label,
+                "top": strip.top,
+            }
+            for strip in lane_strips
+        ],
         "span_names": list(dict.fromkeys(s["name"] for row in rows for s in row["spans"])),
         "span_s": time_span(export),
         "end_s": export.end_s,
@@ -99,7 +113,8 @@ pre {{ background: #f1f5f9; padding: 1rem; overflow-x: auto; border-radius: 4px;
 
 def run_html(export: RunExport) -> bytes:
     record = export.record
-    data = json.dumps(_data(export), separators=(",", ":")).replace("<", "\\u003c")
+    lane_strips = strips(export)
+    data = json.dumps(_data(export, lane_strips), separators=(",", ":")).replace("<", "\\u003c")
     legend = "".join(
         f'<li><i class="swatch {name}"></i> {escape(words)}</li>' for name, words in LEGEND
     )
@@ -108,9 +123,10 @@ def run_html(export: RunExport) -> bytes:
         for label, value in key_numbers(record)
     )
     lanes = "".join(
-        f'<div class="lane"><div class="strip-label">{escape(name)}</div>'
-        f'<canvas data-lane="{escape(name)}" aria-label="{escape(name)}"></canvas></div>'
-        for name in export.lanes
+        f'<div class="lane"><div class="strip-label">{escape(strip.label)}</div>'
+        f'<canvas data-lane="{escape(strip.series)}" aria-label="{escape(strip.label)}"></canvas>'
+        "</div>"
+        for strip in lane_strips
     )
     source = export.source()
     code = (

@@ -9,10 +9,11 @@ lab's lanes when it reported them, the legend, the settings and the key numbers 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 
 from playground.exports.describe import LEGEND, key_numbers, settings_text
+from playground.exports.lanes import Block, Strip, strips
 from playground.exports.palette import Palette, palette
 from playground.exports.run import RunExport, answered_s
 from playground.exports.scale import ticks, time_span
@@ -23,6 +24,7 @@ PLOT_HEIGHT = 440
 STRIP_HEIGHT = 90
 LANE_HEIGHT = 60
 MERGE_ABOVE = 2_000
+ANCHOR_END = ' text-anchor="end"'
 FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif"
 
 
@@ -92,6 +94,31 @@ def _legend(
         out.append(_text(x + 25, y, words, size=12))
         x += 25 + 6.8 * len(words) + 14
     return out, y
+
+
+def _levels(strip: Strip, bottom: float) -> Callable[[float], float]:
+    """A strip's value to its y, the strip's bottom at 0."""
+    return lambda value: bottom - value / strip.top * LANE_HEIGHT
+
+
+def _blocks(
+    blocks: Iterable[Block],
+    colour: str,
+    x: Callable[[float], float],
+    level: Callable[[float], float],
+) -> list[str]:
+    """Each block shaded, with its value as a line on top, as the page's lanes draw them."""
+    out = []
+    for start, end, low, high in blocks:
+        if high <= low:
+            continue
+        left, width, top = _n(x(start)), _n(max(x(end) - x(start), 0.5)), _n(level(high))
+        out.append(
+            f'<rect x="{left}" y="{top}" width="{width}" height="{_n(level(low) - level(high))}" '
+            f'fill="{colour}" fill-opacity="0.45"/>'
+            f'<rect x="{left}" y="{top}" width="{width}" height="1.5" fill="{colour}"/>'
+        )
+    return out
 
 
 def run_svg(export: RunExport) -> bytes:
@@ -230,22 +257,26 @@ def run_svg(export: RunExport) -> bytes:
     ]
     predicted(strip_top, strip_bottom, False)
 
-    # The lab's lanes, one strip each, when it reported them.
+    # The lab's lanes, one strip each, when it reported them: as on the page.
     y0 = strip_bottom
-    for k, (lane, samples) in enumerate(export.lanes.items()):
-        values = [float(s["value"]) for s in samples]
-        lane_max = max(values, default=0.0)
-        parts.append(_text(LEFT, y0 + 28, f"{lane} (max {lane_max:,.4g})", size=12))
+    for strip in strips(export):
+        parts.append(_text(LEFT, y0 + 28, strip.label, size=12))
         lane_top, lane_bottom = y0 + 36, y0 + 36 + LANE_HEIGHT
         axis(lane_top, lane_bottom, False)
-        by_pid: dict[object, list[str]] = defaultdict(list)
-        for s in samples:
-            value = float(s["value"]) / (lane_max or 1) * LANE_HEIGHT
-            by_pid[s.get("pid")].append(f"{_n(x(float(s['at_s'])))},{_n(lane_bottom - value)}")
+        level = _levels(strip, lane_bottom)
+        parts += _blocks(strip.blocks, strip.colour, x, level)
+        parts += _blocks(strip.band, strip.band_colour, x, level)
+        if strip.ceiling:
+            dashed = _n(level(strip.ceiling))
+            parts.append(
+                f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{dashed}" y2="{dashed}" '
+                f'stroke="{strip.colour}" stroke-dasharray="4 3"/>'
+            )
         parts += [
-            f'<polyline points="{" ".join(p)}" fill="none" stroke="{c.span(k)}" '
-            f'stroke-width="1.5"/>'
-            for p in by_pid.values()
+            _text(
+                LEFT - 6, level(strip.highest) + 4, strip.highest_label, size=12, extra=ANCHOR_END
+            ),
+            _text(LEFT - 6, lane_bottom, "0", size=12, extra=ANCHOR_END),
         ]
         y0 = lane_bottom
     height = y0 + 24

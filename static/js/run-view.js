@@ -11,26 +11,15 @@ import { follow } from "./stream.js";
 
 const numberOr = (text, fallback) => (Number.isFinite(Number.parseFloat(text)) ? Number.parseFloat(text) : fallback);
 
-/** The lab's pool sizes the run ran with, from `data-lab`, or `{}`. */
-function labOf(root) {
-  try {
-    const lab = JSON.parse(root.dataset.lab || "{}");
-    return lab && typeof lab === "object" ? lab : {};
-  } catch {
-    return {};
-  }
-}
-
 export class RunView {
   /**
-   * `root`: a `.timeline` element (its `data-` attributes: total, predicted, span, lab, title).
+   * `root`: a `.timeline` element (its `data-` attributes: total, predicted, span, title).
    * `lanes`: every lane that may be drawn, top to bottom, as `{name, present(model),
-   * create({root, lab})}`; a lane is built when `present` first says it has something to draw.
+   * create()}`; a lane is built when `present` first says it has something to draw.
    */
   constructor(root, { lanes }) {
     this.root = root;
     this.registry = lanes;
-    this.lab = labOf(root);
     this.predictedS = numberOr(root.dataset.predicted, 0);
     this.sharedSpanS = numberOr(root.dataset.span, 0);   // a common time axis when comparing
     this.spanIsExact = false;
@@ -95,7 +84,7 @@ export class RunView {
     let added = false;
     for (const entry of this.registry) {
       if (this.built.has(entry.name) || !entry.present(this.model)) continue;
-      const lane = entry.create({ root: this.root, lab: this.lab });
+      const lane = entry.create();
       this.built.add(entry.name);
       if (!lane) continue;
       lane.name = entry.name;

@@ -1,6 +1,7 @@
 // The page's timelines: finds every `.timeline` with a run's stream, draws it, and wires the
 // buttons and htmx's swaps. The lanes under the time axis are listed here, top to bottom:
-// adding one is a module under lanes/ and an entry in LANES (a counter, one in COUNTERS).
+// adding one is a module under lanes/ and an entry in `lanesOf` (a counter, one in
+// `playground/lane_display.py`).
 
 import { savePng, stackPictures } from "./export-png.js";
 import { BystanderLane } from "./lanes/bystander.js";
@@ -8,77 +9,47 @@ import { CounterLane } from "./lanes/counter.js";
 import { RequestsLane } from "./lanes/requests.js";
 import { RunView } from "./run-view.js";
 
-const perWorker = (lab) => (lab.workers > 1 ? " per worker" : "");
-const ofCeiling = (size, lab) => (Number.isFinite(size) ? ` (of ${size}${perWorker(lab)})` : "");
-
 /**
- * The counter lanes a run may carry in `lanes`, by series name: what each counts, in words
- * (`label({lab, facts})`: the lab's pool sizes from `data-lab`, the sampler's facts from
- * `data-lanes`), its colour (a CSS variable), its ceiling from the lab's pool sizes,
- * `lookback` for a lane whose value (ms) is how long something lasted until its sample,
- * `windowed` for one whose value is a share of the sampler's CPU window that ended at it, and
- * `stack` for a series drawn as a band on top of the lane's own (`CounterLane`).
+ * The counter lanes of `root`'s run, as the playground words them for the run's lab (its
+ * `data-lanes`, written by `playground/lane_display.py`): `CounterLane`'s options, top to bottom.
  */
-export const COUNTERS = [
-  { series: "loop_lag_ms", colour: "--c-lane-lag", lookback: true,
-    label: ({ facts }) => `event loop lag (ms): how late a ${facts.lag_timer_ms ?? "short"}`
-      + `${facts.lag_timer_ms ? " ms" : ""} timer fires` },
-  { series: "threadpool_busy", colour: "--c-lane-threads", ceiling: (lab) => lab.threadpool,
-    label: ({ lab }) => `threadpool tokens in use${ofCeiling(lab.threadpool, lab)}: def endpoints, run_in_threadpool` },
-  { series: "executor_busy", colour: "--c-lane-threads", ceiling: (lab) => lab.default_executor,
-    label: ({ lab }) => `default executor threads at work${ofCeiling(lab.default_executor, lab)}: run_in_executor, to_thread` },
-  { series: "process_pool_busy", colour: "--c-lane-processes", ceiling: (lab) => lab.processes,
-    label: ({ lab }) => `process pool workers at work${ofCeiling(lab.processes, lab)}` },
-  { series: "cpu_percent", colour: "--c-lane-cpu", ceiling: (lab) => lab.cores * 100, windowed: true,
-    stack: { series: "cpu_wait_percent", colour: "--c-lane-wait" },
-    label: ({ lab }) => `lab CPU (% of one core${Number.isFinite(lab.cores) ? `; ${lab.cores} cores = ${lab.cores * 100}%` : ""})`
-      + "; grey above it: its event loop waiting for a core" },
-];
-
-/** What the sampler states of itself (`data-lanes` of the run's lanes), or `{}`. */
-function laneFacts(root) {
+function countersOf(root) {
   try {
-    const facts = JSON.parse(root.querySelector("[data-lanes]")?.dataset.lanes || "{}");
-    return facts && typeof facts === "object" ? facts : {};
+    const counters = JSON.parse(root.querySelector("[data-lanes]")?.dataset.lanes || "[]");
+    return Array.isArray(counters) ? counters : [];
   } catch {
-    return {};
+    return [];
   }
 }
 
-/** Every lane, top to bottom; one is built when it first has something to draw. */
-export const LANES = [
-  {
-    name: "requests",
-    present: () => true,
-    create: ({ root }) => new RequestsLane(root.querySelector(".timeline-canvas")),
-  },
-  {
-    name: "bystander",
-    present: () => true,
-    create: ({ root }) => {
-      const canvas = root.querySelector(".bystander-canvas");
-      return canvas && new BystanderLane(canvas);
+/** Every lane of `root`'s run, top to bottom; one is built when it first has something to draw. */
+export function lanesOf(root) {
+  return [
+    {
+      name: "requests",
+      present: () => true,
+      create: () => new RequestsLane(root.querySelector(".timeline-canvas")),
     },
-  },
-  ...COUNTERS.map((counter) => ({
-    name: counter.series,
-    present: (model) => model.lanes.has(counter.series),
-    create: ({ root, lab }) => {
-      const facts = laneFacts(root);
-      return new CounterLane({
-        ...counter,
-        label: counter.label({ lab, facts }),
-        ceiling: counter.ceiling?.(lab) ?? null,
-        windowS: counter.windowed ? facts.cpu_window_ms / 1000 : null,
-      });
+    {
+      name: "bystander",
+      present: () => true,
+      create: () => {
+        const canvas = root.querySelector(".bystander-canvas");
+        return canvas && new BystanderLane(canvas);
+      },
     },
-  })),
-];
+    ...countersOf(root).map((counter) => ({
+      name: counter.series,
+      present: (model) => model.lanes.has(counter.series),
+      create: () => new CounterLane(counter),
+    })),
+  ];
+}
 
 /** Draw the run of `root` (a `.timeline`), following its stream unless `stream` is false. */
 export function mountTimeline(root, { stream = true } = {}) {
   root.dataset.bound = "1";
-  const view = new RunView(root, { lanes: LANES });
+  const view = new RunView(root, { lanes: lanesOf(root) });
   if (stream && root.dataset.runStream) view.follow(root.dataset.runStream);
   root.timeline = view;
   return view;
