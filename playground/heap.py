@@ -6,6 +6,10 @@ requests. A process's start (its imports; the lab's calibration) leaves most of 
 and they live as long as it does. Walked, they took 127 ms in the lab, where the first run of a
 fresh lab read a stall of 108 to 142 ms, and 72 ms in the harness, which would have read as the
 lab's latency. Frozen, they are not walked again: the lab's next full collection took 21 ms.
+
+The lab freezes twice: its imports before its scenarios calibrate, so that a collection landing
+in a calibration walks what a run's would (one walked the imports inside the ORM session's
+timing at every start, 55 to 64 ms, and doubled it), and what the calibration left, after it.
 """
 
 from __future__ import annotations
