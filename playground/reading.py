@@ -179,13 +179,24 @@ def _plural(count: int, one: str, many: str) -> str:
 
 
 def _pool(
-    kind: str, samples: Sequence[LaneSample], ceiling: int, until_s: float, what: str, then: str
+    kind: str,
+    samples: Sequence[LaneSample],
+    ceiling: int,
+    until_s: float,
+    what: str,
+    then: str,
+    pool: str,
 ) -> Reading | None:
     full = _full_s(samples, ceiling, until_s)
     if ceiling <= 0 or full < MIN_FULL_S:
         return None
     every = {1: "The only", 2: "Both"}.get(ceiling, f"All {ceiling:,}")
-    return Reading(lane=kind, alarm=True, text=f"{every} {what} busy for {_s(full)}: {then}.")
+    return Reading(
+        lane=kind,
+        alarm=True,
+        text=f"{every} {what} busy for {_s(full)}: {then}.",
+        headline=f"{pool} full {_s(full)}",
+    )
 
 
 def read_run(
@@ -244,13 +255,14 @@ def read_run(
                 f"the loop's own work, accepting {_plural(len(rows), 'connection', 'connections')}"
                 ", reading requests and starting handlers, kept it busy"
             )
+        blocked = _share(loop.blocked_s, run_s)
         readings.append(
             Reading(
                 lane="loop_lag_ms",
                 alarm=True,
-                text=f"The event loop was blocked for {_share(loop.blocked_s, run_s)} of the "
-                f"run, longest stall {_ms(loop.longest_ms)} (median lag "
-                f"{_ms(loop.median_ms)}) — {why}.",
+                text=f"The event loop was blocked for {blocked} of the run, longest stall "
+                f"{_ms(loop.longest_ms)} (median lag {_ms(loop.median_ms)}) — {why}.",
+                headline=f"event loop blocked {blocked}",
             )
         )
 
@@ -269,6 +281,7 @@ def read_run(
                 until_s,
                 "threadpool tokens were",
                 f"requests queued for a thread{wait}",
+                "threadpool",
             ),
             _pool(
                 "executor_busy",
@@ -279,6 +292,7 @@ def read_run(
                 if lab.default_executor > 1
                 else "thread of asyncio's default executor was",
                 "offloaded work queued for a thread",
+                "default executor",
             ),
             _pool(
                 "process_pool_busy",
@@ -287,6 +301,7 @@ def read_run(
                 until_s,
                 "process pool workers were" if lab.processes > 1 else "process pool worker was",
                 "work queued for a process",
+                "process pool",
             ),
         ]
         readings += [pool for pool in pools if pool is not None]
@@ -298,6 +313,7 @@ def read_run(
                 alarm=True,
                 text=f"The CPU was at {cpu:.0f}% — all {_plural(cores, 'core', 'cores')} busy: "
                 "more processes will not help either; the machine is the limit.",
+                headline=f"all {_plural(cores, 'core', 'cores')} busy ({cpu:.0f}%)",
             )
         )
     elif cpu_bound and _peak(lanes.get("process_pool_busy", ()), until_s) == 0:
@@ -307,6 +323,7 @@ def read_run(
                 alarm=True,
                 text=f"The CPU was at {cpu:.0f}% of one core: the GIL runs one thread of "
                 "Python at a time, so more threads will not help, more processes will.",
+                headline=f"CPU-bound: {cpu:.0f}% of one core",
             )
         )
 
@@ -318,6 +335,7 @@ def read_run(
                 alarm=True,
                 text=f"The event loop waited for a core for {waited} of the run: {whose}, and "
                 "every time here includes that wait.",
+                headline=f"waited for a core {waited}",
             )
         )
 
@@ -336,6 +354,7 @@ def read_run(
                 alarm=True,
                 text=f"Requests waited {_ms(read)} on average to be read (sent → arrived): "
                 f"{cause}.",
+                headline=f"{_ms(read)} to be read",
             )
         )
 
@@ -354,4 +373,4 @@ def read_run(
         figures.append(f"the CPU stayed at or under {cpu:.0f}% of a core most of the time")
     listed = f"{', '.join(figures[:-1])} and {figures[-1]}" if len(figures) > 1 else figures[0]
     text = f"Nothing held requests up: {listed}."
-    return [Reading(lane="quiet", alarm=False, text=text)]
+    return [Reading(lane="quiet", alarm=False, text=text, headline="nothing held it up")]

@@ -119,6 +119,9 @@ class Reading(TypedDict):
     alarm: bool
     text: str
     """A sentence; `code` in backticks."""
+    headline: NotRequired[str]
+    """The finding in a few words with its figure, for a table of runs ("loop blocked 97%");
+    runs stored before it have none."""
 
 
 CANCELLED_ERROR = "cancelled"

@@ -54,6 +54,9 @@ def test_run_every_variant_opens_a_comparison_that_fits_the_screen(
     for heading in ("makespan", "predicted", "throughput", "most in handler", "p99", "bystander"):
         expect(table).to_contain_text(heading)
     expect(table).to_contain_text("async-blocking")
+    # Where each run's time went, in a few words from its lanes: the blocked loop's own.
+    blocking_row = page.locator("[data-compare-row]:has(code:text-is('async-blocking'))")
+    expect(blocking_row.locator("[data-where]")).to_contain_text("event loop blocked")
 
     for n in range(4):
         box = panels.nth(n).bounding_box()

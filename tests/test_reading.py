@@ -121,6 +121,7 @@ def test_a_quiet_run_raises_no_alarm_and_says_its_figures() -> None:
     assert [(r["lane"], r["alarm"]) for r in readings] == [("quiet", False)]
     text = readings[0]["text"]
     assert "median 1.0 ms" in text and "no pool was full" in text and "12%" in text
+    assert readings[0]["headline"] == "nothing held it up"
 
 
 def test_a_run_with_no_lanes_has_no_reading() -> None:
@@ -138,6 +139,7 @@ def test_a_blocked_loop_is_named_with_its_share_and_longest_stall() -> None:
     assert "blocked for 97% of the run" in loop["text"]
     assert "longest stall 101 ms" in loop["text"]
     assert "a blocking call inside `async def`" in loop["text"]
+    assert loop["headline"] == "event loop blocked 97%"
 
 
 def test_a_loop_busy_computing_is_told_apart_from_one_waiting() -> None:
@@ -203,6 +205,7 @@ def test_a_loop_that_waited_a_tenth_of_the_run_for_a_core_is_named_however_low_i
     assert wait["alarm"]
     assert "waited for a core for 20% of the run" in wait["text"]
     assert "every time here includes that wait" in wait["text"]
+    assert wait["headline"] == "waited for a core 20%"
     assert named(100 * CPU_WAIT_SHARE / 2) == []
 
 
@@ -273,6 +276,7 @@ def test_a_full_threadpool_names_its_size_how_long_and_the_queue() -> None:
     assert full["text"].startswith("All 40 threadpool tokens were busy for 0.5 s")
     assert "requests queued for a thread" in full["text"]
     assert "180 ms on average between arriving and the handler starting" in full["text"]
+    assert full["headline"] == "threadpool full 0.5 s"
 
 
 def test_the_ceiling_is_the_labs_own_threadpool() -> None:
@@ -300,6 +304,10 @@ def test_a_full_process_pool_on_every_core_says_the_machine_is_the_limit() -> No
     assert lanes_read(readings) == ["process_pool_busy", "cpu_percent"]
     assert readings[0]["text"].startswith("Both process pool workers were busy for 2.0 s")
     assert "196% — all 2 cores busy" in readings[1]["text"]
+    assert [r["headline"] for r in readings] == [
+        "process pool full 2.0 s",
+        "all 2 cores busy (196%)",
+    ]
 
 
 def test_the_cpu_named_is_never_more_than_a_sample_of_it() -> None:
@@ -310,6 +318,7 @@ def test_the_cpu_named_is_never_more_than_a_sample_of_it() -> None:
     readings = read_run(quick_rows(10, 0.3), lanes, lab(), summary(0.3))
     assert [r["lane"] for r in readings] == ["cpu_percent"]
     assert "The CPU was at 94% of one core" in readings[0]["text"]
+    assert readings[0]["headline"] == "CPU-bound: 94% of one core"
 
 
 def test_a_full_default_executor_is_named_with_its_size() -> None:
@@ -329,6 +338,7 @@ def test_requests_slow_to_be_read_blame_the_loop_when_it_was_blocked() -> None:
         "Requests waited 180 ms on average to be read (sent → arrived): "
         "the loop was too busy to accept them."
     )
+    assert slow["headline"] == "180 ms to be read"
 
 
 def test_requests_read_within_the_threshold_raise_nothing() -> None:
