@@ -268,6 +268,9 @@ def test_ci_step_100_requests_within_5_s_exits_0_with_a_table_and_a_progress_bar
     assert table["requests"] == "100"
     assert table["completed"] == "100"
     assert float(table["makespan_s"]) < 5
+    # Where the time went, read from the lab's lanes as the page reads it.
+    reading = process.stdout.split("Where the time went:\n", 1)[1].splitlines()
+    assert reading and reading[0].startswith("- "), process.stdout
 
 
 def test_lab_serves_without_a_secret_until_interrupted() -> None:

@@ -205,6 +205,11 @@ def print_table(export: Any, db_path: Path) -> None:
     for line in (record.error, summary.get("failure"), verdict and verdict["text"]):
         if line:
             console.print(line)
+    findings = summary.get("reading") or []
+    if findings:
+        console.print("Where the time went:")
+    for finding in findings:  # the lab's own words: `code` and [brackets] as they are
+        console.print(f"- {finding['text']}", markup=False, highlight=False)
     console.print(
         f"stored in {db_path} as run {record.id}: playground export {record.id} --format html"
     )
