@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,7 +46,7 @@ def test_a_burst_on_kept_alive_connections_ends_sooner_than_on_new_ones(
 ) -> None:
     # Requests held open a while, as the bench's pair: 500 hello requests that return at once
     # ended on kept-alive connections from 0.65 to 1.17 times the new ones' makespan, one pair
-    # in five the other way round; 1,000 of sleep's 100 ms, from 0.75 to 0.88, none.
+    # in five the other way round; 1,000 of sleep's 100 ms, from 0.61 to 0.88, none.
     def burst(connections: str) -> float:
         arrival = {"model": "burst", "requests": 1_000, "connections": connections}
         run = playground.run(
@@ -60,15 +61,23 @@ def test_a_burst_on_kept_alive_connections_ends_sooner_than_on_new_ones(
         assert run["request"]["arrival"]["connections"] == connections  # stored with the run
         return _makespan(run)
 
-    # Taken in turns, and each kind judged by its fastest of three: a busy moment of the machine
-    # (another test's lab, the host's slower pace) only ever adds time, and the median of three
-    # pairs still read the wrong way round once in a full run of the suite.
-    pairs = [(burst("new"), burst("kept-alive")) for _ in range(3)]
-    new, kept = (min(side) for side in zip(*pairs, strict=True))
+    # Each pair taken one right after the other, which first alternating, and judged by its
+    # own ratio: a busy stretch of the machine (another test's lab, the host's slower pace)
+    # slows both of a pair. Each kind's fastest of three, compared across pairs, read the wrong
+    # way round once in a full run of the suite, beside the bench's smoke test.
+    def pair(kept_first: bool) -> tuple[float, float]:
+        """(new, kept-alive) makespans, taken one right after the other."""
+        if kept_first:
+            kept = burst("kept-alive")
+            return burst("new"), kept
+        new = burst("new")
+        return new, burst("kept-alive")
+
+    pairs = [pair(kept_first=turn % 2 == 1) for turn in range(3)]
     # Each new connection is accepted by the lab's loop before its request can be read. (The
     # mean sent → arrived is no measure of it: kept-alive requests all reach the lab at once
     # and queue there longer, where new ones arrive paced by their connects.)
-    assert kept < new, pairs
+    assert statistics.median(kept / new for new, kept in pairs) < 1, pairs
 
 
 def test_the_prediction_shows_what_the_lab_calibrated(playground: Playground) -> None:
