@@ -125,7 +125,9 @@ def test_bad_input_and_a_busy_lab_are_explained_on_the_page(page: Page) -> None:
 
     page.fill("input[name=concurrency]", "")
     page.check("input[name=variant][value=async-blocking]")
-    page.fill("input[name='param.delay_ms']", "200")
+    # Ten seconds, cancelled below: still going when the second click lands, however slow the
+    # machine (at 2 s, a busy moment let it end first once).
+    page.fill("input[name='param.delay_ms']", "1000")
     page.click("button.run-button")
     expect(page.locator(".progress")).to_be_visible()
     page.click("button.run-button")
@@ -314,6 +316,10 @@ def test_a_counter_lane_appears_when_lanes_data_arrive_and_not_otherwise(
     # A lane arriving later takes its place in the list, above the threadpool's.
     page.evaluate(LANE_FRAME, {"name": "loop_lag_ms", "values": [1, 250, 3]})
     page.wait_for_function("() => document.querySelectorAll('.lane').length === 2")
+    page.wait_for_function(  # built at once, drawn on the next frame
+        "() => document.querySelector('.timeline').timeline.lanes"
+        ".find((lane) => lane.name === 'loop_lag_ms').drawn.points === 3"
+    )
     lanes = page.evaluate(LANE_STATE)
     assert [lane["name"] for lane in lanes] == ["loop_lag_ms", "threadpool_busy"]
     assert lanes[0]["ceiling"] is None and lanes[0]["ymax"] >= 250
