@@ -8,8 +8,9 @@ fresh lab read a stall of 108 to 142 ms, and 72 ms in the harness, which would h
 lab's latency. Frozen, they are not walked again: the lab's next full collection took 21 ms.
 
 The lab freezes twice: its imports before its scenarios calibrate, so that a collection landing
-in a calibration walks what a run's would (one walked the imports inside the ORM session's
-timing at every start, 55 to 64 ms, and doubled it), and what the calibration left, after it.
+in a calibration walks what a run's would (in each of two starts timed, one walked the imports
+inside the ORM session's timing, 55 and 64 ms, and doubled it), and what the calibration left,
+after it.
 """
 
 from __future__ import annotations
