@@ -7,13 +7,16 @@ HTML exports draw from them too, so a lane says the same wherever it is seen.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from playground.lab.sampler import CPU_WINDOW_S, LAG_INTERVAL_S
 
-__all__ = ["Counter", "counters"]
+__all__ = ["HEADROOM", "Counter", "by_moment", "counters"]
+
+HEADROOM = 1.15
+"""A lane's top stands this much above its highest value (or its ceiling)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,14 @@ class Counter:
             "lookback": self.lookback,
             "windowS": self.window_s,
             "stack": stack,
+            "headroom": HEADROOM,
         }
+
+
+def by_moment(samples: Iterable[Mapping[str, Any]]) -> dict[tuple[Any, float], float]:
+    """A stacked series' values by (process, moment): each pairs with the lane's own sample of
+    the same process and moment, since the sampler reads the two together."""
+    return {(s.get("pid"), float(s["at_s"])): float(s["value"]) for s in samples}
 
 
 def _size(lab: Mapping[str, Any], name: str) -> int | None:

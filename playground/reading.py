@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from playground.lab.info import LabInfo
 from playground.lab.sampler import GAUGE_INTERVAL_S, SEND_INTERVAL_S
+from playground.lane_display import by_moment
 from playground.schemas import LaneSample, Reading, RequestRow, Summary
 from playground.stats import handler_intervals, max_overlap, percentile
 from playground.verdict import CPU_WAIT_SHARE
@@ -122,7 +123,7 @@ def _p90(samples: Iterable[LaneSample], until_s: float) -> float | None:
 def _wanted(lanes: Mapping[str, Sequence[LaneSample]]) -> list[LaneSample]:
     """CPU the lab used plus what its loop waited for, reading by reading (both are taken
     together, at the same moment): what it would have used with a core to itself."""
-    waits = {(s["pid"], s["at_s"]): s["value"] for s in lanes.get("cpu_wait_percent", ())}
+    waits = by_moment(lanes.get("cpu_wait_percent", ()))
     return [
         LaneSample(
             at_s=s["at_s"], value=s["value"] + waits.get((s["pid"], s["at_s"]), 0.0), pid=s["pid"]

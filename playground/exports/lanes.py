@@ -16,12 +16,9 @@ from typing import Any
 from playground.exports.palette import palette
 from playground.exports.run import RunExport
 from playground.exports.scale import time_span
-from playground.lane_display import Counter, counters
+from playground.lane_display import HEADROOM, Counter, by_moment, counters
 
-__all__ = ["HEADROOM", "Block", "Strip", "strips"]
-
-HEADROOM = 1.15
-"""The strip's top stands this much above its highest value, as on the page."""
+__all__ = ["Block", "Strip", "strips"]
 
 Block = tuple[float, float, float, float]
 """From, to (s on the run's clock), and the value range it fills: low, high."""
@@ -108,23 +105,17 @@ def strips(export: RunExport) -> list[Strip]:
         samples = export.lanes.get(counter.series)
         if not samples:
             continue
+        stacked = by_moment(export.lanes.get(counter.stack, ())) if counter.stack else {}
         blocks: list[Block] = []
         band: list[Block] = []
         for points in _by_process(samples):
             spans = _spans(counter, points)
             blocks += _merged((start, end, 0.0, float(p["value"])) for start, end, p in spans)
-            if counter.stack:
-                pid = points[0].get("pid")
-                stacked = {
-                    float(s["at_s"]): float(s["value"])
-                    for s in export.lanes.get(counter.stack, ())
-                    if s.get("pid") == pid
-                }  # each read with the lane's own sample of the same moment
-                band += _merged(
-                    (start, end, float(p["value"]), float(p["value"]) + stacked[at])
-                    for start, end, p in spans
-                    if (at := float(p["at_s"])) in stacked
-                )
+            band += _merged(
+                (start, end, float(p["value"]), float(p["value"]) + stacked[moment])
+                for start, end, p in spans
+                if (moment := (p.get("pid"), float(p["at_s"]))) in stacked
+            )
         blocks, band = _within(blocks, span_s), _within(band, span_s)
         highest = max([counter.ceiling or 0.0, *(b[3] for b in blocks), *(b[3] for b in band)])
         out.append(

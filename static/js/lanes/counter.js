@@ -75,9 +75,11 @@ export class CounterLane {
    * `windowS`: each value is a share of the window of about this many seconds that ended at
    * its sample (the CPU), drawn back over that window instead of forward to the next sample;
    * `stack`: `{series, colour}`, a second series in the same unit, sampled with this one,
-   * drawn as a band on top of it (the CPU the loop waited for, above the CPU used).
+   * drawn as a band on top of it (the CPU the loop waited for, above the CPU used);
+   * `headroom`: how far above its highest value the lane's top stands (a factor);
+   * `playground/lane_display.py` gives every option.
    */
-  constructor({ series, label, colour = "--c-lane", ceiling = null, lookback = false, windowS = null, stack = null }) {
+  constructor({ series, label, colour = "--c-lane", ceiling = null, lookback = false, windowS = null, stack = null, headroom }) {
     this.series = series;
     this.lookback = lookback;
     this.windowS = Number.isFinite(windowS) && windowS > 0 ? windowS : null;
@@ -92,6 +94,7 @@ export class CounterLane {
     this.canvas.setAttribute("aria-label", label);
     this.element.dataset.label = label;
     this.stack = stack;
+    this.headroom = headroom;
     this.element.append(this.canvas);
     this.drawn = { points: 0, stacked: 0, ymax: 0, ceiling: this.ceiling };
   }
@@ -108,7 +111,7 @@ export class CounterLane {
     const x = timeToX(scene.seconds, box);
     let highest = this.ceiling ?? 0;
     for (const point of [...series, ...stacked]) highest = Math.max(highest, point.value);
-    const ymax = highest > 0 ? highest * 1.15 : 1;
+    const ymax = highest > 0 ? highest * this.headroom : 1;
     const y = (value) => box.bottom - (Math.max(0, value) / ymax) * box.height;
     const colour = colours.variable(this.colour) || colours.text;
 
