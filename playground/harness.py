@@ -226,7 +226,11 @@ async def fire(target: Target, arrival: Arrival, limits: Limits, recording: Reco
 
     Cancelling the task cancels every request; those still out are recorded as cancelled.
     """
-    connector = aiohttp.TCPConnector(limit=connector_limit(arrival), limit_per_host=0)
+    connector = aiohttp.TCPConnector(
+        limit=connector_limit(arrival),
+        limit_per_host=0,
+        force_close=arrival.connection_per_request,
+    )
     async with _rare_collections(), aiohttp.ClientSession(connector=connector) as session:
         if arrival.kept_alive:
             async with asyncio.timeout(limits.deadline_s):

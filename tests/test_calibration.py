@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import statistics
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+import uvicorn
 
+from playground.harness import Limits, Recording, Target, fire
 from playground.lab.calibrate import REQUEST_KEPT_ALIVE, REQUEST_NEW, THREAD_HOP
+from playground.load import Burst
+from playground.ports import LOOPBACK
 from playground.scenarios.database import CONNECTION_MS, ORM_MS
 from playground.scenarios.external_api import NEW_CLIENT_CALL_MS, POOLED_CALL_MS, SYNC_CALL_MS
 from playground.scenarios.file_io import IN_THREADS
@@ -90,3 +96,58 @@ def test_the_prediction_shows_what_the_lab_calibrated(playground: Playground) ->
     for label, name in (("thread hop", THREAD_HOP), ("request on a new connection", REQUEST_NEW)):
         shown = calibration[name] / 1000 * 1000  # as the page computes it, from seconds
         assert f"{label} {shown:.2f} ms" in page
+
+
+class _Connections:
+    """A uvicorn server that answers every request at once and notes, for each path, the client
+    addresses its requests came from: one address is one connection."""
+
+    def __init__(self) -> None:
+        self.clients: dict[str, set[tuple[str, int]]] = {}
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        host, port = scope["client"]
+        self.clients.setdefault(scope["path"], set()).add((host, port))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+
+@pytest.fixture
+async def counted() -> AsyncIterator[tuple[_Connections, str]]:
+    app = _Connections()
+    listening = socket.create_server((LOOPBACK, 0))  # connections wait here until it serves
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
+    yield app, f"http://{LOOPBACK}:{listening.getsockname()[1]}"
+    server.should_exit = True
+    await serving
+    listening.close()
+
+
+async def _burst(base_url: str, arrival: Burst) -> None:
+    recording = Recording()
+    assert await fire(Target(base_url, "/hello", {}), arrival, Limits(30, 60), recording)
+    assert [row["status_code"] for row in recording.rows] == [200] * arrival.requests
+
+
+@pytest.mark.parametrize("concurrency", [None, 30])
+async def test_a_burst_on_new_connections_opens_one_for_every_request(
+    counted: tuple[_Connections, str], concurrency: int | None
+) -> None:
+    # An endpoint that answers at once: requests that start after others have ended would find
+    # those connections ready in the client's pool. A burst of 1,000 hellos, let do so, opened
+    # 300 and was predicted as if it had opened 1,000.
+    server, base_url = counted
+    await _burst(base_url, Burst(requests=300, concurrency=concurrency))
+    assert len(server.clients["/hello"]) == 300
+
+
+async def test_a_burst_on_kept_alive_connections_opens_them_before_and_no_more(
+    counted: tuple[_Connections, str],
+) -> None:
+    server, base_url = counted
+    await _burst(base_url, Burst(requests=300, concurrency=30, connections="kept-alive"))
+    assert 0 < len(server.clients["/hello"]) <= 30
+    assert server.clients["/hello"] <= server.clients["/ping"]  # each tried with a ping first

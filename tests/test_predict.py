@@ -127,9 +127,13 @@ def test_kept_alive_connections_predict_the_kept_alive_cost() -> None:
     assert kept.costs[0].label == "request on a kept-alive connection"
 
 
-def test_new_connections_are_opened_once_each_and_reused_past_the_concurrency() -> None:
-    prediction = predict(request("async", burst(100, concurrency=10), delay_ms=0), CALIBRATED)
-    assert prediction.makespan_s == pytest.approx(10 * 0.0003 + 90 * 0.0001)
+def test_a_burst_on_new_connections_opens_one_for_every_request_whatever_its_concurrency() -> None:
+    new = predict(request("async", burst(100, concurrency=10), delay_ms=0), CALIBRATED)
+    kept = predict(
+        request("async", burst(100, concurrency=10, connections="kept-alive"), 0), CALIBRATED
+    )
+    assert new.makespan_s == pytest.approx(100 * 0.0003)
+    assert kept.makespan_s == pytest.approx(100 * 0.0001)
 
 
 def test_a_client_built_per_request_is_a_loop_cost_of_the_variant() -> None:

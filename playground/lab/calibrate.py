@@ -4,7 +4,7 @@ The predictions add these to the variants' queue models: a burst of N requests t
 loop N times its per-request cost, however long each one then waits.
 
 - `request_new_ms`: a request on a connection of its own: accepting it, parsing, the
-  middleware, routing, the endpoint's JSON, and the response;
+  middleware, routing, the endpoint's JSON, the response, and closing it;
 - `request_kept_alive_ms`: the same on a connection that is already open;
 - `thread_hop_ms`: handing a call to FastAPI's threadpool and picking its result up again,
   which every `def` endpoint pays: how much more of the lab's CPU a burst to the `def` hello
@@ -55,6 +55,9 @@ THREAD_PATH = "/s/hello/sync"
 """The same as `def`: what it costs more is the hop to the threadpool and back."""
 BURST = 100
 ROUNDS = 3
+CLOSE = {"Connection": "close"}
+"""What a request on a new connection says, as the harness's do (every request of a burst is a
+client of its own): the lab closes the connection after the answer, and that is timed too."""
 SCENARIO_BURST = 10
 """Requests in a burst to a scenario's own endpoint (`Scenario.timed_requests`): they may do
 real work, a write of many MB, so fewer, still sent at once."""
@@ -223,19 +226,24 @@ def _client(
     two short bursts read from 0 (in a full test run) to 2.7 ms a hop, the CPU's 0.2 to 1.0.
     Then `scenario_paths`: name → path, each timed like hello on new connections, in smaller
     bursts."""
-    on_loop, in_thread = (_request(path, port, headers) for path in (PATH, THREAD_PATH))
+
+    def on_new_connection(path: str) -> bytes:
+        return _request(path, port, headers | CLOSE)
+
+    on_loop, in_thread = on_new_connection(PATH), on_new_connection(THREAD_PATH)
     _burst_new(loop, port, on_loop)  # warm-up: imports, first-call caches
     _burst_new(loop, port, in_thread)  # and the threadpool's threads started
     pairs = [
         (_burst_new(loop, port, on_loop), _burst_new(loop, port, in_thread)) for _ in range(ROUNDS)
     ]
-    kept_alive = [_burst_kept_alive(loop, port, on_loop) for _ in range(ROUNDS)]
+    kept = _request(PATH, port, headers)
+    kept_alive = [_burst_kept_alive(loop, port, kept) for _ in range(ROUNDS)]
     return {
         REQUEST_NEW: _per_request_ms([bare.seconds for bare, _ in pairs]),
         REQUEST_KEPT_ALIVE: _per_request_ms([timed.seconds for timed in kept_alive]),
         THREAD_HOP: max(0.0, _per_request_ms([hop.seconds - bare.seconds for bare, hop in pairs])),
     } | {
-        name: _scenario_request_ms(loop, port, _request(path, port, headers))
+        name: _scenario_request_ms(loop, port, on_new_connection(path))
         for name, path in scenario_paths.items()
     }
 

@@ -48,9 +48,10 @@ def knob(
 
 Connections = Literal["new", "kept-alive"]
 CONNECTIONS_HELP = (
-    "new: each request in flight opens its connection as the run goes, and the lab's cost of "
-    "accepting it is part of the measurement; kept alive: the harness opens and tries them "
-    "before the clock starts."
+    "new: connections are opened as the run goes, and the lab's cost of accepting them is part "
+    "of the measurement (a burst's every request opens one of its own and closes it, as that "
+    "many separate clients would; users and a rate's arrivals keep theirs for their next "
+    "requests); kept alive: the harness opens and tries them before the clock starts."
 )
 
 
@@ -83,6 +84,12 @@ class LoadArrival(StrictModel):
     @property
     def kept_alive(self) -> bool:
         return self.connections == "kept-alive"
+
+    @property
+    def connection_per_request(self) -> bool:
+        """Whether every request opens a connection of its own and closes it after its answer,
+        rather than one a finished request left open."""
+        return False
 
     def connections_note(self) -> str:
         """For the run's header: nothing for new connections, the default."""

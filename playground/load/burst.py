@@ -49,6 +49,12 @@ class Burst(LoadArrival):
         return self.concurrency or self.requests
 
     @property
+    def connection_per_request(self) -> bool:
+        """N new clients: a request that starts after another has ended must not find that
+        one's connection ready, or a fast endpoint's burst would accept far fewer than N."""
+        return not self.kept_alive
+
+    @property
     def planned_s(self) -> float:
         return 0.0
 
@@ -79,13 +85,13 @@ def predict(model: QueueModel, arrival: Burst) -> Prediction:
 
     The two add up rather than overlap: the loop takes requests in one at a time, so the last
     wave cannot begin before the last request got through it, and a variant that holds the loop
-    (one slot) is one request after another anyway. New connections: C of them are opened as
-    the run goes (the rest reuse them); kept alive: all C were opened before the clock.
+    (one slot) is one request after another anyway. New connections: every request opens
+    its own as the run goes; kept alive: all C were opened before the clock.
     """
     n, c = arrival.requests, arrival.in_flight
     slots = min(c, model.servers) if model.servers else c
     waves = math.ceil(n / slots)
-    loop = model.loop_s(n, 0 if arrival.kept_alive else c)
+    loop = model.loop_s(n, 0 if arrival.kept_alive else n)
     makespan = loop + waves * model.service_s
     limit = f"min(C={c:,}, {model.servers_label})" if model.servers else f"C={c:,}"
     return Prediction(
