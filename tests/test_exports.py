@@ -513,6 +513,20 @@ def test_a_bursts_locustfile_refuses_to_run_distributed(
     assert "run this file without --master, --worker or --processes" in master.stderr
 
 
+def test_a_bursts_locustfile_opens_connections_as_the_run_did(
+    blocking_run: dict[str, Any],
+) -> None:
+    """New: every request on a connection of its own (the run above sends its burst so, and
+    Locust, a real one, answers every request of it); kept alive: each user keeps its own."""
+    export = as_export(blocking_run, {})
+    for connections, headers in (("new", "{'Connection': 'close'}"), ("kept-alive", "{}")):
+        arrival = {**export.record.request["arrival"], "connections": connections}
+        record = replace(export.record, request={**export.record.request, "arrival": arrival})
+        locustfile = FORMATS["locust"].render(replace(export, record=record)).decode()
+        assert f"HEADERS = {headers}" in locustfile
+        assert "self.client.get(PATH, name=NAME, headers=HEADERS)" in locustfile
+
+
 def test_locustfile_of_a_ramp_shapes_the_users_over_time(
     blocking_run: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -1,7 +1,8 @@
 """A locustfile that puts the run's load on the lab again, for Locust (locust.io) to measure.
 
 Burst: C users that share N requests (`--iterations N`, then Locust quits), in one process
-only (under workers each would count N of its own); users: Locust's `between(a, b)`; rate:
+only (under workers each would count N of its own), each request on a connection of its own
+unless the run kept them alive, as the harness sends them; users: Locust's `between(a, b)`; rate:
 `constant_throughput`, spread over enough users that each has time for its requests; ramp: a
 `LoadTestShape`. The command to run it is in the file's first lines.
 """
@@ -13,6 +14,7 @@ from typing import Any
 
 from playground.exports.describe import load_text
 from playground.exports.run import RunExport
+from playground.lab.calibrate import CLOSE
 
 PLACEHOLDER_HOST = "http://127.0.0.1:PORT"
 
@@ -28,6 +30,7 @@ from locust.runners import LocalRunner
 import gevent
 
 REQUESTS = {requests}
+HEADERS = {headers!r}  # {headers_why}
 ONE_PROCESS = (
     "a burst's users share one count of requests, which lives in one Locust process: "
     "run this file without --master, --worker or --processes"
@@ -61,7 +64,7 @@ class Burst(HttpUser):
         if sent >= total:
             raise StopUser()
         sent += 1
-        self.client.get(PATH, name=NAME)
+        self.client.get(PATH, name=NAME, headers=HEADERS)
         answered += 1
         if answered == total:
             gevent.spawn(self.environment.runner.quit)
@@ -135,7 +138,16 @@ def _body(export: RunExport, arrival: dict[str, Any]) -> tuple[str, str]:
         requests = int(arrival["requests"])
         in_flight = int(arrival.get("concurrency") or requests)
         options = f"--users {in_flight} --spawn-rate {in_flight} --iterations {requests}"
-        return options, _BURST.format(requests=requests, in_flight=in_flight)
+        kept_alive = arrival.get("connections") == "kept-alive"
+        code = _BURST.format(
+            requests=requests,
+            in_flight=in_flight,
+            headers={} if kept_alive else CLOSE,
+            headers_why="each user keeps its connection"
+            if kept_alive
+            else "every request on a connection of its own, as in the run",
+        )
+        return options, code
     if model == "users":
         users = int(arrival["users"])
         options = f"--users {users} --spawn-rate {users} --run-time {arrival['duration_s']:g}s"
