@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from playground.lab.info import LabInfo
 from playground.lab.sampler import GAUGE_INTERVAL_S, SEND_INTERVAL_S
 from playground.lane_display import by_moment
+from playground.load.base import LoadArrival
 from playground.schemas import LaneSample, Reading, RequestRow, Summary
 from playground.stats import handler_intervals, max_overlap, percentile
 from playground.verdict import CPU_WAIT_SHARE
@@ -200,15 +201,26 @@ def _pool(
     )
 
 
+def _what_was_read(requests: int, arrival: LoadArrival | None) -> str:
+    """What the lab accepted and read, as the load opened its connections."""
+    if arrival is not None and arrival.kept_alive:
+        return f"read {_plural(requests, 'request', 'requests')} on connections already open"
+    if arrival is None or arrival.connection_per_request:
+        return f"accept and read {_plural(requests, 'new connection', 'new connections')}"
+    return "accept the clients' connections and read their requests"
+
+
 def read_run(
     rows: Sequence[RequestRow],
     lanes: Mapping[str, Sequence[LaneSample]],
     lab: LabInfo | None,
     summary: Summary,
+    arrival: LoadArrival | None = None,
 ) -> list[Reading]:
     """What held the run's requests up, one sentence per finding, the alarms first; a run
     with nothing to report gets one quiet sentence with its figures; a run with no lanes
-    (the lab sampled nothing) gets none."""
+    (the lab sampled nothing) gets none. `arrival`: the run's load, which says how its
+    connections were opened (unknown: a burst's, each request on a new one)."""
     if not any(lanes.values()):
         return []
     until_s = _until_s(rows, lanes)
@@ -345,8 +357,7 @@ def read_run(
         cause = (
             "the loop was too busy to accept them"
             if loop is not None and loop.flagged
-            else f"the lab took that long to accept and read "
-            f"{_plural(len(rows), 'new connection', 'new connections')}"
+            else f"the lab took that long to {_what_was_read(len(rows), arrival)}"
             + (", waiting for a core part of the time" if waited_long else "")
         )
         readings.append(

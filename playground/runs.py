@@ -334,7 +334,9 @@ class RunManager:
             await self.lab.lanes.settle(run)  # before a restart: the old lab's last samples
             rows, pings = await persister.stop()
             summary = summary_of(run)
-            summary["reading"] = read_run(run.rows, run.lanes, self.lab.info, summary)
+            summary["reading"] = read_run(
+                run.rows, run.lanes, self.lab.info, summary, run.request.arrival
+            )
             await self.store.finish_run(
                 run.id,
                 status=run.outcome,

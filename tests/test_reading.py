@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pytest
+
 from playground.lab.info import LabInfo
 from playground.lab.sampler import GAUGE_INTERVAL_S, LAG_INTERVAL_S, SEND_INTERVAL_S
-from playground.load import Prediction
+from playground.load import Burst, LoadArrival, Prediction, Users
 from playground.reading import (
     LAG_MAX_MS,
     LAG_MEDIAN_MS,
@@ -223,6 +225,30 @@ def test_requests_slow_to_be_read_while_the_loop_waited_for_a_core_say_so() -> N
         "10 new connections, waiting for a core part of the time."
     )
     assert connecting(0).endswith("10 new connections.")
+
+
+@pytest.mark.parametrize(
+    ("arrival", "cause"),
+    [
+        (Burst(requests=10), "accept and read 10 new connections."),
+        (
+            Burst(requests=10, connections="kept-alive"),
+            "read 10 requests on connections already open.",
+        ),
+        (
+            Users(users=2, think_min_s=0, think_max_s=0, duration_s=1),
+            "accept the clients' connections and read their requests.",
+        ),
+    ],
+    ids=["burst", "kept-alive", "users"],
+)
+def test_requests_slow_to_be_read_are_told_as_the_load_opened_its_connections(
+    arrival: LoadArrival, cause: str
+) -> None:
+    rows = quick_rows(10, 1.0, read_ms=2 * SLOW_READ_MS)
+    readings = read_run(rows, quiet_lanes(1.0), lab(), summary(1.0), arrival)
+    (read,) = [r for r in readings if r["lane"] == "connecting"]
+    assert read["text"].endswith(f"the lab took that long to {cause}")
 
 
 def test_a_live_run_is_judged_with_the_wait_it_has_measured_so_far() -> None:
