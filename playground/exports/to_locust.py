@@ -15,6 +15,7 @@ from typing import Any
 from playground.exports.describe import load_text
 from playground.exports.run import RunExport
 from playground.lab.calibrate import CLOSE
+from playground.load import Burst
 
 PLACEHOLDER_HOST = "http://127.0.0.1:PORT"
 
@@ -138,14 +139,14 @@ def _body(export: RunExport, arrival: dict[str, Any]) -> tuple[str, str]:
         requests = int(arrival["requests"])
         in_flight = int(arrival.get("concurrency") or requests)
         options = f"--users {in_flight} --spawn-rate {in_flight} --iterations {requests}"
-        kept_alive = arrival.get("connections") == "kept-alive"
+        per_request = Burst.model_validate(arrival).connection_per_request
         code = _BURST.format(
             requests=requests,
             in_flight=in_flight,
-            headers={} if kept_alive else CLOSE,
-            headers_why="each user keeps its connection"
-            if kept_alive
-            else "every request on a connection of its own, as in the run",
+            headers=CLOSE if per_request else {},
+            headers_why="every request on a connection of its own, as in the run"
+            if per_request
+            else "each user keeps its connection",
         )
         return options, code
     if model == "users":
