@@ -16,6 +16,10 @@ A control pair of two silent labs, measured the same way first, shows the method
 the lab started first reads about 1% more than the other in most runs, though both are the same.
 The cost judged is the sampled lab's extra less that bias.
 
+Between the two, a third pair measures the floor under that cost: a lab whose sampler does
+nothing but its lag probe (`bench/probe_lab.py`), the 10 ms timer on the loop the issue asks
+for, beside a silent one. Its extra less the bias is what any sampling at that rate costs here.
+
 A second row gives what sampling costs on its own, in ms of CPU a second: each lab holds one
 request that waits `sampler_idle_s`, so the sampled lab's loop does nothing but sample. It varies
 far less than the share under load, and it is the most sampling can cost: under load, many of
@@ -29,6 +33,7 @@ import contextlib
 import os
 import statistics
 from collections.abc import AsyncIterator, Iterator
+from typing import Literal
 
 from bench.report import Measure, Row
 from bench.servers import pin_threads, threads_cpu_seconds
@@ -55,11 +60,18 @@ class _NoCollector(LaneCollector):
         return ""
 
 
+Kind = Literal["sampling", "probe only", "silent"]
+"""A lab as the playground starts it; one whose sampler only runs its lag probe
+(`bench/probe_lab.py`); one that samples nothing."""
+
+
 @contextlib.asynccontextmanager
-async def _lab(sampled: bool) -> AsyncIterator[LabSupervisor]:
+async def _lab(kind: Kind) -> AsyncIterator[LabSupervisor]:
     supervisor = LabSupervisor(LabSettings(), guarded=False)
-    if not sampled:
+    if kind == "silent":
         supervisor.lanes = _NoCollector()
+    if kind == "probe only":
+        supervisor.module = "bench.probe_lab"
     await supervisor.start()
     try:
         yield supervisor
@@ -86,6 +98,7 @@ def _harness_off_the_labs_core() -> Iterator[bool]:
 def measures(sizes: Sizes) -> list[Measure]:
     return [
         (SECTION, f"lab CPU with lanes sampled, {sizes.sampler_users} users"),
+        (SECTION, f"the lag probe's timer alone, {sizes.sampler_users} users"),
         (SECTION, "sampling alone, on an idle loop"),
     ]
 
@@ -118,16 +131,14 @@ async def _side_by_side(
     return answered if first_starts_first else answered[::-1]
 
 
-async def _rounds(
-    sampled: bool, sizes: Sizes, pinned: bool
-) -> tuple[list[float], list[float], int]:
-    """Side by side, a lab sampling (or, for the control, not) and one silent: each round's
-    extra CPU per request of the first, the silent lab's CPU per request, and the fewest
-    requests a lab answered in a round."""
+async def _rounds(kind: Kind, sizes: Sizes, pinned: bool) -> tuple[list[float], list[float], int]:
+    """Side by side, a lab of `kind` and one silent: each round's extra CPU per request of the
+    first, the silent lab's CPU per request, and the fewest requests a lab answered in a
+    round."""
     extras: list[float] = []
     silent_per_request: list[float] = []
     answered_a_round: list[int] = []
-    async with _lab(sampled) as first, _lab(sampled=False) as silent:
+    async with _lab(kind) as first, _lab("silent") as silent:
         labs = (first, silent)
         pids = [lab.pid for lab in labs if lab.pid is not None]
         assert len(pids) == len(labs), "a lab has no process"
@@ -153,7 +164,7 @@ async def _rounds(
 async def _idle_cost(sizes: Sizes) -> list[float]:
     """ms of CPU a second that sampling costs a lab otherwise idle, round by round."""
     costs = []
-    async with _lab(sampled=True) as sampled, _lab(sampled=False) as silent:
+    async with _lab("sampling") as sampled, _lab("silent") as silent:
         labs = (sampled, silent)
         pids = [lab.pid for lab in labs if lab.pid is not None]
         assert len(pids) == len(labs), "a lab has no process"
@@ -173,11 +184,14 @@ async def _idle_cost(sizes: Sizes) -> list[float]:
 async def measure(sizes: Sizes) -> list[Row]:
     idle = await _idle_cost(sizes)
     with _harness_off_the_labs_core() as pinned:
-        control, _, _ = await _rounds(False, sizes, pinned)
-        extras, without_s, fewest = await _rounds(True, sizes, pinned)
+        control, _, _ = await _rounds("silent", sizes, pinned)
+        probe, _, _ = await _rounds("probe only", sizes, pinned)
+        extras, without_s, fewest = await _rounds("sampling", sizes, pinned)
     extra = 100 * statistics.median(extras)
     bias = 100 * statistics.median(control)
     cost = extra - bias  # the control's labs differ only by which started first, as these do
+    probe_extra = 100 * statistics.median(probe)
+    floor = probe_extra - bias
     without = statistics.median(without_s)
     with_lanes = without * (1 + cost / 100)
     where = f"both on core {LAB_CORE}, the harness on the others" if pinned else "one core"
@@ -201,12 +215,25 @@ async def measure(sizes: Sizes) -> list[Row]:
                 f"{100 * max(extras):+.1f}%); two silent labs measured the same way first: "
                 f"{bias:+.1f}% (rounds {100 * min(control):+.1f}% to "
                 f"{100 * max(control):+.1f}%); the cost, the extra less the control's: "
-                f"{cost:+.1f}%"
+                f"{cost:+.1f}%, of which the lag probe's own timer {floor:+.1f}% (next row)"
             ),
         ),
         Row(
             SECTION,
             measures(sizes)[1][1],
+            floor,
+            "%",
+            note=(
+                f"the floor under the row above: a lab whose sampler only runs its lag probe, a "
+                f"timer every {LAG_INTERVAL_S * 1000:g} ms on its loop (`bench/probe_lab.py`), "
+                f"beside a silent one, measured the same way: {probe_extra:+.1f}% (rounds "
+                f"{100 * min(probe):+.1f}% to {100 * max(probe):+.1f}%), less the control's "
+                f"{bias:+.1f}%; no sampling at the issue's rate can cost less"
+            ),
+        ),
+        Row(
+            SECTION,
+            measures(sizes)[2][1],
             statistics.median(idle),
             "ms/s",
             note=(
