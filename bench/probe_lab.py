@@ -16,6 +16,8 @@ from playground.lab.server import main
 
 
 class ProbeOnly(sampler._Sampler):
+    """The sampler's wake-up, ticks and linger; a tick reads how late it is, and keeps it."""
+
     lag_ms = 0.0
 
     def wake(self) -> None:

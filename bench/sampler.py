@@ -20,7 +20,7 @@ Between the two, a third pair measures the floor under that cost: a lab whose sa
 nothing but its lag probe (`bench/probe_lab.py`), the 10 ms timer on the loop the issue asks
 for, beside a silent one. Its extra less the bias is what any sampling at that rate costs here.
 
-A second row gives what sampling costs on its own, in ms of CPU a second: each lab holds one
+The last row gives what sampling costs on its own, in ms of CPU a second: each lab holds one
 request that waits `sampler_idle_s`, so the sampled lab's loop does nothing but sample. It varies
 far less than the share under load, and it is the most sampling can cost: under load, many of
 the lag probe's ticks find the loop awake already.
