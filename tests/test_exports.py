@@ -516,8 +516,9 @@ def test_a_bursts_locustfile_refuses_to_run_distributed(
 def test_a_bursts_locustfile_opens_connections_as_the_run_did(
     blocking_run: dict[str, Any],
 ) -> None:
-    """New: every request on a connection of its own (the run above sends its burst so, and
-    Locust, a real one, answers every request of it); kept alive: each user keeps its own."""
+    """New: every request on a connection of its own, as the run sent them (the burst of
+    `test_locustfile_puts_the_runs_load_on_a_real_lab` runs such a file in Locust, against a
+    real lab); kept alive: each user keeps its own."""
     export = as_export(blocking_run, {})
     for connections, headers in (("new", "{'Connection': 'close'}"), ("kept-alive", "{}")):
         arrival = {**export.record.request["arrival"], "connections": connections}
